@@ -1,0 +1,177 @@
+"""Twelve-factor configuration: ``CCOKIT_*`` variables, validated once at start-up.
+
+Nothing reads the environment at import time. :func:`load_settings` reads a mapping (the process
+environment by default) and either returns :class:`Settings` or raises :class:`ConfigError`
+whose message is one line naming the variable and what is wrong with it, which the CLI prints
+before exiting.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+__all__ = ["ConfigError", "Settings", "load_settings"]
+
+
+class ConfigError(ValueError):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration of one ccokit process."""
+
+    database_url: str = "sqlite:///var/ccokit.db"
+    #: The role that owns the tables and runs migrations; defaults to ``database_url``.
+    migration_database_url: str | None = None
+    redis_url: str | None = None
+    storage_url: str = "file://var/blobs"
+    secret_key: str = ""
+    base_url: str = "http://127.0.0.1:8000"
+    env: str = "development"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    web_workers: int = 1
+    web_threads: int = 8
+    access_token_ttl: int = 900
+    refresh_token_ttl: int = 30 * 24 * 3600
+    signup_rate_limit: str = "20 per minute"
+    signup_plan: str = "free"
+    log_level: str = "INFO"
+    max_content_length: int = 1 << 20
+    trusted_proxies: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def owner_database_url(self) -> str:
+        return self.migration_database_url or self.database_url
+
+    def with_overrides(self, **changes: Any) -> Settings:
+        return replace(self, **changes)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
+    return value
+
+
+def _database_url(name: str, raw: str) -> str:
+    scheme = urlsplit(raw).scheme
+    if scheme not in ("sqlite", "postgresql", "postgresql+psycopg", "postgres"):
+        raise ConfigError(
+            f"{name}: expected a postgresql:// or sqlite:/// URL, got scheme {scheme!r}"
+        )
+    if scheme == "postgres":
+        raw = "postgresql" + raw[len("postgres"):]
+    return raw
+
+
+def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+    """Build :class:`Settings` from ``env`` (default: ``os.environ``) plus explicit overrides."""
+    env = os.environ if env is None else env
+    get = env.get
+    app_env = get("CCOKIT_ENV", "development")
+    if app_env not in ("development", "production", "test"):
+        raise ConfigError(
+            f"CCOKIT_ENV: expected development, production or test, got {app_env!r}"
+        )
+
+    database_url = _database_url(
+        "CCOKIT_DATABASE_URL", get("CCOKIT_DATABASE_URL") or Settings.database_url
+    )
+    migration_url = get("CCOKIT_MIGRATION_DATABASE_URL") or None
+    if migration_url:
+        migration_url = _database_url("CCOKIT_MIGRATION_DATABASE_URL", migration_url)
+
+    redis_url = get("CCOKIT_REDIS_URL") or None
+    if redis_url and urlsplit(redis_url).scheme not in ("redis", "rediss", "unix"):
+        raise ConfigError(f"CCOKIT_REDIS_URL: expected a redis:// URL, got {redis_url!r}")
+
+    storage_url = get("CCOKIT_STORAGE_URL") or Settings.storage_url
+    storage_scheme = urlsplit(storage_url).scheme
+    if storage_scheme not in ("file", "s3"):
+        raise ConfigError(
+            f"CCOKIT_STORAGE_URL: expected file://PATH or s3://BUCKET, got {storage_url!r}"
+        )
+    if storage_scheme == "s3" and not urlsplit(storage_url).netloc:
+        raise ConfigError("CCOKIT_STORAGE_URL: an s3:// URL needs a bucket name")
+
+    secret_key = get("CCOKIT_SECRET_KEY") or ""
+    if not secret_key:
+        if app_env == "production":
+            raise ConfigError("CCOKIT_SECRET_KEY: required in production (32+ random characters)")
+        secret_key = _development_secret()
+    elif len(secret_key) < 32:
+        raise ConfigError("CCOKIT_SECRET_KEY: must be at least 32 characters long")
+
+    base_url = (get("CCOKIT_BASE_URL") or Settings.base_url).rstrip("/")
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"CCOKIT_BASE_URL: expected an http(s):// URL, got {base_url!r}")
+    if app_env == "production" and parts.scheme != "https":
+        raise ConfigError("CCOKIT_BASE_URL: must be https:// in production")
+
+    log_level = (get("CCOKIT_LOG_LEVEL") or "INFO").upper()
+    if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError(f"CCOKIT_LOG_LEVEL: expected DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+
+    from ccokit.tenants.plans import PLANS
+
+    signup_plan = get("CCOKIT_SIGNUP_PLAN") or "free"
+    if signup_plan not in PLANS:
+        raise ConfigError(
+            f"CCOKIT_SIGNUP_PLAN: unknown plan {signup_plan!r}; expected one of {sorted(PLANS)}"
+        )
+
+    settings = Settings(
+        database_url=database_url,
+        migration_database_url=migration_url,
+        redis_url=redis_url,
+        storage_url=storage_url,
+        secret_key=secret_key,
+        base_url=base_url,
+        env=app_env,
+        host=get("CCOKIT_HOST") or "127.0.0.1",
+        port=_int(env, "CCOKIT_PORT", 8000, 1, 65535),
+        web_workers=_int(env, "CCOKIT_WEB_WORKERS", 1, 1, 64),
+        web_threads=_int(env, "CCOKIT_WEB_THREADS", 8, 1, 256),
+        access_token_ttl=_int(env, "CCOKIT_ACCESS_TOKEN_TTL", 900, 60, 900),
+        refresh_token_ttl=_int(env, "CCOKIT_REFRESH_TOKEN_TTL", 30 * 24 * 3600, 3600, 365 * 24 * 3600),
+        signup_rate_limit=get("CCOKIT_SIGNUP_RATE_LIMIT") or "20 per minute",
+        signup_plan=signup_plan,
+        log_level=log_level,
+        max_content_length=_int(env, "CCOKIT_MAX_CONTENT_LENGTH", 1 << 20, 1024, 1 << 30),
+        trusted_proxies=_int(env, "CCOKIT_TRUSTED_PROXIES", 0, 0, 5),
+    )
+    return replace(settings, **overrides) if overrides else settings
+
+
+def _development_secret() -> str:
+    """A per-checkout secret kept in ``var/`` so that development restarts keep sessions valid."""
+    path = Path("var/secret_key")
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(48)
+        path.write_text(value)
+        path.chmod(0o600)
+        return value

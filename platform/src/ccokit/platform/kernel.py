@@ -1,0 +1,61 @@
+"""The kernel object: what one running app holds, reachable as ``current_kernel``.
+
+Every part that needs the database, the plugin host or storage gets it from here rather than
+from a module global, so two apps (two tests, two tenants' benchmarks) never share state.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, cast
+
+from flask import Flask, current_app, g
+
+from ccokit.platform.config import Settings
+from ccokit.tenants.database import Database, TenantSession
+from ccokit_sdk.plugin import Principal
+
+if TYPE_CHECKING:
+    from ccokit.platform.plugin_host import PluginHost
+    from ccokit.platform.storage import Storage
+
+__all__ = ["Kernel", "RequestScope", "current_kernel", "request_session"]
+
+
+@dataclass
+class Kernel:
+    settings: Settings
+    db: Database
+    plugins: PluginHost
+    storage: Storage
+    redis: Any = None
+    services: dict[str, object] = field(default_factory=dict)
+
+
+def current_kernel(app: Flask | None = None) -> Kernel:
+    return cast(Kernel, (app or current_app).extensions["ccokit"])
+
+
+def request_session() -> TenantSession:
+    """The request's session, created on first use and closed when the request ends."""
+    session = g.get("_ccokit_session")
+    if session is None:
+        session = current_kernel().db.session()
+        g._ccokit_session = session
+    return cast(TenantSession, session)
+
+
+@dataclass
+class RequestScope:
+    """The tenant-scoped view of one authenticated request (``ccokit_sdk.plugin.current()``)."""
+
+    tenant_id: uuid.UUID
+    principal: Principal
+    session: TenantSession
+    locale: str
+    enabled_plugins: Mapping[str, Mapping[str, Any]]
+
+    def settings(self, plugin_name: str) -> Mapping[str, Any]:
+        return current_kernel().plugins.settings_for(plugin_name, self.enabled_plugins.get(plugin_name))

@@ -1,0 +1,76 @@
+"""Building blocks for plugin models: the tenant mixin and a declarative base factory.
+
+Every table a tenant owns carries ``tenant_id`` as the first column of its primary key, so
+that the platform's data layer can filter it, PostgreSQL row-level security can police it and
+a Citus cluster can distribute it by tenant without a rewrite. Plugins get that by mixing in
+:class:`TenantScoped`; the platform recognises the mixin and applies the tenant filter to every
+query on such a model, failing closed when no tenant is set.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+
+from sqlalchemy import DateTime, MetaData, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from ccokit_sdk.ids import new_id
+
+__all__ = ["NAMING_CONVENTION", "TenantScoped", "UTCDateTime", "make_metadata", "new_id", "utcnow"]
+
+#: Constraint names that Alembic can rely on across PostgreSQL and SQLite.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def make_metadata() -> MetaData:
+    """A fresh :class:`MetaData` with the naming convention every ccokit schema shares."""
+    return MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware UTC (ccokit never stores naive times)."""
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp column that accepts only aware datetimes and always returns UTC.
+
+    SQLite keeps no zone, so values are normalised to UTC on the way in and marked UTC on the
+    way out; PostgreSQL stores ``timestamptz``.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime: ccokit stores timezone-aware UTC only")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: object) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class TenantScoped:
+    """Mixin for every model whose rows belong to one tenant.
+
+    Declares ``tenant_id`` as the leading primary-key column. Put it first in the bases
+    (``class Reply(TenantScoped, Base)``) and add your own ``id`` as the second key column. Every
+    foreign key to another tenant table must include ``tenant_id`` too.
+    """
+
+    tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, sort_order=-100)

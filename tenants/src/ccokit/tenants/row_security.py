@@ -1,0 +1,62 @@
+"""PostgreSQL row-level security for every tenant table, applied by ``ccokit migrate``.
+
+The policy is derived from the catalogue, not declared by hand: after the migrations ran, every
+table with a ``tenant_id`` column (the platform's, the tenancy layer's and every plugin's) gets
+RLS enabled and forced and the ``tenant_isolation`` policy. A plugin cannot forget it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import Connection, text
+
+__all__ = ["POLICY_NAME", "apply_row_level_security", "grant_application_role", "tenant_tables"]
+
+POLICY_NAME = "tenant_isolation"
+_POLICY_EXPR = "tenant_id = NULLIF(current_setting('ccokit.tenant_id', true), '')::uuid"
+
+
+def _quote(conn: Connection, name: str) -> str:
+    return conn.dialect.identifier_preparer.quote(name)
+
+
+def tenant_tables(conn: Connection, schema: str = "public") -> list[str]:
+    """Names of the tables in ``schema`` that have a ``tenant_id`` column."""
+    rows = conn.execute(
+        text(
+            "SELECT c.table_name FROM information_schema.columns c "
+            "JOIN information_schema.tables t "
+            "  ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
+            "WHERE c.table_schema = :schema AND c.column_name = 'tenant_id' "
+            "  AND t.table_type = 'BASE TABLE' ORDER BY c.table_name"
+        ),
+        {"schema": schema},
+    )
+    return [r[0] for r in rows]
+
+
+def apply_row_level_security(conn: Connection, schema: str = "public") -> list[str]:
+    """Enable and force RLS with the tenant policy on every tenant table; idempotent."""
+    done = []
+    for table in tenant_tables(conn, schema):
+        q = f"{_quote(conn, schema)}.{_quote(conn, table)}"
+        conn.execute(text(f"ALTER TABLE {q} ENABLE ROW LEVEL SECURITY"))
+        conn.execute(text(f"ALTER TABLE {q} FORCE ROW LEVEL SECURITY"))
+        conn.execute(text(f"DROP POLICY IF EXISTS {POLICY_NAME} ON {q}"))
+        conn.execute(
+            text(
+                f"CREATE POLICY {POLICY_NAME} ON {q} "
+                f"USING ({_POLICY_EXPR}) WITH CHECK ({_POLICY_EXPR})"
+            )
+        )
+        done.append(table)
+    return done
+
+
+def grant_application_role(conn: Connection, role: str, schema: str = "public") -> None:
+    """Let the application role read and write rows, and nothing else (no DDL, no ownership)."""
+    r = _quote(conn, role)
+    s = _quote(conn, schema)
+    conn.execute(text(f"GRANT USAGE ON SCHEMA {s} TO {r}"))
+    conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}"))
+    conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}"))
+    conn.execute(text(f"REVOKE ALL ON TABLE {s}.alembic_version FROM {r}"))
