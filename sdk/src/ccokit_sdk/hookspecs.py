@@ -21,11 +21,13 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def ccokit_tenant_provisioned(tenant_id: uuid.UUID, session: Any, plan: str) -> None:
+def ccokit_tenant_provisioned(
+    tenant_id: uuid.UUID, session: Any, plan: str, locale: str
+) -> None:
     """Called once when a merchant signs up, inside the sign-up transaction.
 
-    The tenant, its owner and the plugins of its plan already exist; ``session`` is scoped to
-    the new tenant. Seed the defaults a new merchant expects here (a first queue, sample quick
+    ``locale`` is the owner's language (``en`` or ``zh``). The tenant, its owner and the plugins
+    of its plan already exist; ``session`` is scoped to the new tenant. Seed the defaults a new merchant expects here (a first queue, sample quick
     replies). Returns nothing; raising aborts the sign-up and leaves nothing behind.
     """
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 import uuid
 from typing import Any
 
@@ -15,7 +16,9 @@ __all__ = ["PublicIdField"]
 class PublicIdField(ma.fields.Field):
     """A UUID shown as a prefixed public id (``qr_01JD…``) and parsed back strictly."""
 
-    default_error_messages = {"invalid": "Not a valid id of this kind (expected {prefix}_…)."}
+    default_error_messages: typing.ClassVar[dict[str, str]] = {
+        "invalid": "Not a valid id of this kind (expected {prefix}_…)."
+    }
 
     def __init__(self, prefix: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)

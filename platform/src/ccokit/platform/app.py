@@ -99,6 +99,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
 
 def _require_json_bodies() -> None:
     """The JSON API takes JSON: a body of any other type answers 415, not a confusing 422."""
-    if request.method in _BODY_METHODS and request.path.startswith("/api/"):
-        if (request.content_length or request.headers.get("Transfer-Encoding")) and not request.is_json:
-            abort(415)
+    has_body = bool(request.content_length or request.headers.get("Transfer-Encoding"))
+    is_api_write = request.method in _BODY_METHODS and request.path.startswith("/api/")
+    if is_api_write and has_body and not request.is_json:
+        abort(415)

@@ -169,7 +169,8 @@ class PluginHost:
             row.enabled = enabled
         session.flush()
         if changed:
-            hook = self.hooks.hook.ccokit_plugin_enabled if enabled else self.hooks.hook.ccokit_plugin_disabled
+            hooks = self.hooks.hook
+            hook = hooks.ccokit_plugin_enabled if enabled else hooks.ccokit_plugin_disabled
             hook(tenant_id=tenant_id, session=session, plugin_name=name)
         return row
 

@@ -85,11 +85,14 @@ def problem_for_http_exception(error: HTTPException) -> Response:
     return problem_response(status, key=key, detail=detail, errors=errors, headers=headers)
 
 
+_LOCATIONS = frozenset({"json", "query", "form", "headers", "files", "view_args"})
+
+
 def _flatten_locations(errors: Any) -> Any:
     """webargs groups messages by location (``json``, ``query``); keep one level when possible."""
     if isinstance(errors, dict) and len(errors) == 1:
         (location, messages), = errors.items()
-        if location in ("json", "query", "form", "headers", "files", "view_args") and isinstance(messages, dict):
+        if location in _LOCATIONS and isinstance(messages, dict):
             return messages
     return errors
 

@@ -28,7 +28,8 @@ class Storage(Protocol):
 
 def _check_key(key: str) -> str:
     parts = key.split("/")
-    if not key or key.startswith("/") or any(p in ("", ".", "..") for p in parts[:-1]) or parts[-1] in (".", ".."):
+    bad_part = any(p in ("", ".", "..") for p in parts[:-1]) or parts[-1] in (".", "..")
+    if not key or key.startswith("/") or bad_part:
         raise ValueError(f"bad storage key {key!r}")
     return key
 

@@ -23,8 +23,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker
-from sqlalchemy.orm import with_loader_criteria
+from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker, with_loader_criteria
 from sqlalchemy.pool import StaticPool
 
 from ccokit.tenants.errors import TenantContextMissing, TenantMismatch
@@ -57,15 +56,7 @@ class TenantSession(Session):
             raise TypeError("tenant_id must be a UUID")
         self.info["tenant_id"] = tenant_id
         if self.in_transaction():
-            for conn in _open_connections(self):
-                _apply_setting(conn, tenant_id)
-
-
-def _open_connections(session: Session) -> list[Any]:
-    txn = session.get_transaction()
-    if txn is None:
-        return []
-    return [conn for conn, *_ in txn._connections.values()]  # noqa: SLF001
+            _apply_setting(self.connection(), tenant_id)
 
 
 def _apply_setting(connection: Any, tenant_id: uuid.UUID | None) -> None:

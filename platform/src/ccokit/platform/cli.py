@@ -1,0 +1,261 @@
+"""The ``ccokit`` command: serve, migrate, run workers, and administer tenants and plugins.
+
+Configuration comes from ``CCOKIT_*`` variables and is validated before anything starts; a wrong
+value stops the command with one line naming the variable (exit status 2).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from ccokit.platform.config import ConfigError, Settings, load_settings
+from ccokit.platform.request_ids import RequestContextFilter
+
+__all__ = ["main"]
+
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s tenant=%(tenant_id)s] %(message)s"
+
+
+def _fail(message: str, code: int = 2) -> NoReturn:
+    click.echo(f"ccokit: {message}", err=True)
+    sys.exit(code)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        _fail(f"configuration error: {exc}")
+
+
+def _configure_logging(level: str) -> None:
+    handler = logging.StreamHandler()
+    handler.addFilter(RequestContextFilter())
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+@click.group()
+def cli() -> None:
+    """ccokit, the customer-service middle platform."""
+
+
+@cli.command()
+def migrate() -> None:
+    """Apply every migration (tenancy, platform, plugins), then row-level security."""
+    from ccokit.platform.migrate import migrate as run_migrations
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    run_migrations(settings)
+    click.echo("ccokit: database is up to date")
+
+
+@cli.command()
+@click.option("--host", default=None, help="Address to bind (default CCOKIT_HOST or 127.0.0.1).")
+@click.option("--port", type=int, default=None, help="Port (default CCOKIT_PORT or 8000).")
+@click.option("--workers", type=int, default=None, help="gunicorn worker processes.")
+def serve(host: str | None, port: int | None, workers: int | None) -> None:
+    """Serve the web app with gunicorn.
+
+    On the embedded default (SQLite) the database is migrated first, so one command starts a
+    working platform.
+    """
+    from gunicorn.app.base import BaseApplication
+
+    from ccokit.platform.app import create_app
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    if settings.database_url.startswith("sqlite"):
+        from ccokit.platform.migrate import migrate as run_migrations
+
+        run_migrations(settings)
+    options = {
+        "bind": f"{host or settings.host}:{port or settings.port}",
+        "workers": workers or settings.web_workers,
+        "threads": settings.web_threads,
+        "worker_class": "gthread",
+        "accesslog": "-",
+        "timeout": 30,
+        "graceful_timeout": 20,
+        "forwarded_allow_ips": "*" if settings.trusted_proxies else "127.0.0.1",
+    }
+
+    class _Server(BaseApplication):  # type: ignore[misc]
+        def load_config(self) -> None:
+            for key, value in options.items():
+                self.cfg.set(key, value)
+
+        def load(self) -> Any:
+            return create_app(settings)
+
+    click.echo(f"ccokit: serving on http://{options['bind']}")
+    _Server().run()
+
+
+def _redis(settings: Settings) -> Any:
+    if not settings.redis_url:
+        _fail("CCOKIT_REDIS_URL: required for `ccokit worker` and `ccokit scheduler`")
+    from redis import Redis
+
+    return Redis.from_url(settings.redis_url)
+
+
+@cli.command()
+@click.option("--queue", "queues", multiple=True, default=["default"], show_default=True)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+def worker(queues: tuple[str, ...], burst: bool) -> None:
+    """Run an rq worker (with its scheduler for delayed jobs) on the given queues."""
+    from rq import Queue, Worker
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    connection = _redis(settings)
+    Worker([Queue(q, connection=connection) for q in queues], connection=connection).work(
+        burst=burst, with_scheduler=True
+    )
+
+
+@cli.command()
+def scheduler() -> None:
+    """Run the one scheduler process that enqueues periodic jobs."""
+    from rq.cron import CronScheduler
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    CronScheduler(connection=_redis(settings)).start()
+
+
+@cli.group()
+def tenant() -> None:
+    """Administer tenants (merchants)."""
+
+
+def _kernel() -> Any:
+    from ccokit.platform.app import create_app
+    from ccokit.platform.kernel import current_kernel
+
+    return current_kernel(create_app(_settings()))
+
+
+def _tenant_by_slug(kernel: Any, slug: str) -> Any:
+    from ccokit.tenants.registry import find_tenant_by_slug
+
+    with kernel.db.transaction() as session:
+        found = find_tenant_by_slug(session, slug)
+    if found is None:
+        _fail(f"no tenant with slug {slug!r}", 1)
+    return found
+
+
+@tenant.command("create")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--owner-email", required=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--plan", default=None)
+def tenant_create(slug: str, name: str, owner_email: str, password: str, plan: str | None) -> None:
+    """Create a tenant as sign-up does; prints its API client credentials once."""
+    import marshmallow as ma
+
+    from ccokit.platform.api.schemas import SignupSchema
+    from ccokit.platform.provisioning import provision_tenant
+    from ccokit.tenants.errors import SlugTaken
+    from ccokit.tenants.plans import PLANS
+
+    if plan is not None and plan not in PLANS:
+        _fail(f"unknown plan {plan!r}; expected one of {sorted(PLANS)}", 1)
+    try:
+        data = SignupSchema().load(
+            {"slug": slug, "name": name, "owner_email": owner_email, "owner_password": password}
+        )
+    except ma.ValidationError as exc:
+        _fail(f"invalid input: {json.dumps(exc.messages, ensure_ascii=False)}", 1)
+    try:
+        result = provision_tenant(_kernel(), plan=plan, **data)
+    except SlugTaken:
+        _fail(f"the slug {slug!r} is taken", 1)
+    click.echo(json.dumps({
+        "tenant_id": str(result.tenant.id), "slug": result.tenant.slug,
+        "client_id": result.client_id, "client_secret": result.client_secret,
+        "plugins": result.plugins,
+    }, indent=2))
+
+
+@tenant.command("list")
+@click.option("--status", type=click.Choice(["active", "suspended", "deleted"]), default=None)
+def tenant_list(status: str | None) -> None:
+    """List tenants, one per line: slug, status, plan, name."""
+    from sqlalchemy import select
+
+    from ccokit.tenants.models import Tenant
+
+    kernel = _kernel()
+    with kernel.db.transaction() as session:
+        stmt = select(Tenant).order_by(Tenant.slug)
+        if status:
+            stmt = stmt.where(Tenant.status == status)
+        for t in session.scalars(stmt):
+            click.echo(f"{t.slug}\t{t.status}\t{t.plan}\t{t.name}")
+
+
+@tenant.command("suspend")
+@click.argument("slug")
+def tenant_suspend(slug: str) -> None:
+    """Suspend a tenant: every API call of it answers 403."""
+    from ccokit.platform.provisioning import set_tenant_status
+
+    kernel = _kernel()
+    set_tenant_status(kernel, _tenant_by_slug(kernel, slug).id, "suspended")
+    click.echo(f"ccokit: {slug} suspended")
+
+
+@tenant.command("resume")
+@click.argument("slug")
+def tenant_resume(slug: str) -> None:
+    """Resume a suspended tenant."""
+    from ccokit.platform.provisioning import set_tenant_status
+
+    kernel = _kernel()
+    set_tenant_status(kernel, _tenant_by_slug(kernel, slug).id, "active")
+    click.echo(f"ccokit: {slug} active")
+
+
+@tenant.command("delete")
+@click.argument("slug")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def tenant_delete(slug: str, yes: bool) -> None:
+    """Delete a tenant with every row and blob it owns. Cannot be undone."""
+    from ccokit.platform.provisioning import delete_tenant
+
+    if not yes:
+        click.confirm(f"Delete {slug} and all its data?", abort=True)
+    kernel = _kernel()
+    removed = delete_tenant(kernel, _tenant_by_slug(kernel, slug).id)
+    click.echo(f"ccokit: {slug} deleted ({sum(removed.values())} rows and blobs)")
+
+
+@cli.group()
+def plugin() -> None:
+    """Inspect installed plugins."""
+
+
+@plugin.command("list")
+def plugin_list() -> None:
+    """List installed plugins: name, version, scopes."""
+    from ccokit.platform.plugin_host import discover_plugins
+
+    for p in discover_plugins():
+        click.echo(f"{p.name}\t{p.version}\t{' '.join(s.name for s in p.scopes)}")
+
+
+def main() -> None:
+    cli(prog_name="ccokit")

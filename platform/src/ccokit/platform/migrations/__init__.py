@@ -1,0 +1,1 @@
+"""The Alembic environment shared by every branch: tenancy, platform and each plugin."""

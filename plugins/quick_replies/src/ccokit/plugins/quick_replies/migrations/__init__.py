@@ -1,0 +1,1 @@
+"""Alembic versions of the quick-replies plugin (branch ``quick_replies``)."""
