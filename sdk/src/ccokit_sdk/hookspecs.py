@@ -27,8 +27,8 @@ def ccokit_tenant_provisioned(
     """Called once when a merchant signs up, inside the sign-up transaction.
 
     ``locale`` is the owner's language (``en`` or ``zh``). The tenant, its owner and the plugins
-    of its plan already exist; ``session`` is scoped to the new tenant. Seed the defaults a new merchant expects here (a first queue, sample quick
-    replies). Returns nothing; raising aborts the sign-up and leaves nothing behind.
+    of its plan already exist; ``session`` is scoped to the new tenant. Seed the defaults a new
+    merchant expects here (a first queue, sample quick replies). Returns nothing; raising aborts the sign-up and leaves nothing behind.
     """
 
 
