@@ -28,7 +28,8 @@ def ccokit_tenant_provisioned(
 
     ``locale`` is the owner's language (``en`` or ``zh``). The tenant, its owner and the plugins
     of its plan already exist; ``session`` is scoped to the new tenant. Seed the defaults a new
-    merchant expects here (a first queue, sample quick replies). Returns nothing; raising aborts the sign-up and leaves nothing behind.
+    merchant expects here (a first queue, sample quick replies). Returns nothing; raising aborts
+    the sign-up and leaves nothing behind.
     """
 
 
