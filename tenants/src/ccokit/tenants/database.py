@@ -22,14 +22,17 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Table, and_, create_engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker, with_loader_criteria
 from sqlalchemy.pool import StaticPool
+from sqlalchemy.sql import util as sql_util
+from sqlalchemy.sql import visitors
+from sqlalchemy.sql.selectable import Alias, FromClause, Join, Select
 
 from ccokit.tenants.errors import TenantContextMissing, TenantMismatch
 from ccokit_sdk.models import TenantScoped
 
-__all__ = ["TENANT_SETTING", "Database", "TenantSession"]
+__all__ = ["TENANT_SETTING", "Database", "TenantSession", "is_tenant_table", "make_engine"]
 
 #: The PostgreSQL setting that row-level-security policies read.
 TENANT_SETTING = "ccokit.tenant_id"
@@ -67,29 +70,119 @@ def _apply_setting(connection: Any, tenant_id: uuid.UUID | None) -> None:
         )
 
 
-def _touches_tenant_tables(state: ORMExecuteState) -> bool:
-    return any(issubclass(m.class_, TenantScoped) for m in state.all_mappers)
+def is_tenant_table(table: FromClause) -> bool:
+    """A tenant table is one whose primary key starts with ``tenant_id`` (the data rule).
+
+    Shared tables may carry a tenant id for look-ups (the OAuth client directory does) without
+    being tenant-owned; their key does not start with it.
+    """
+    pk = list(getattr(table, "primary_key", ()) or ())
+    return bool(pk) and pk[0].name == "tenant_id"
+
+
+def _leftmost_tenant_tables(from_clause: FromClause) -> list[FromClause]:
+    """The tenant table (or alias of one) at the left end of a FROM element, if any.
+
+    The right side of every join is scoped in that join's ON clause instead (see below), so that
+    an outer join keeps its meaning.
+    """
+    if isinstance(from_clause, Join):
+        if from_clause.full:
+            raise TenantContextMissing("FULL OUTER JOIN on tenant tables cannot be scoped safely")
+        return _leftmost_tenant_tables(from_clause.left)
+    base = from_clause.element if isinstance(from_clause, Alias) else from_clause
+    return [from_clause] if isinstance(base, Table) and is_tenant_table(base) else []
+
+
+def _froms_of(select: Select[Any]) -> list[FromClause]:
+    """What a SELECT reads from: its columns' tables, ``select_from`` and WHERE's tables.
+
+    ``Select.get_final_froms()`` says the same but builds the ORM compile state, which costs
+    more than the query itself; it is used only when the statement has ORM joins, whose right
+    sides must not be filtered in WHERE (``with_loader_criteria`` scopes them in their ON
+    clause). Tables that sit inside an explicit join are represented by that join. Correlated
+    tables found here are harmless: their criterion refers to the enclosing query's row.
+    """
+    if select._setup_joins:
+        return list(select.get_final_froms())
+    explicit = list(select._from_obj)
+    joined = {
+        _from_key(t)
+        for j in explicit
+        if isinstance(j, Join)
+        for t in sql_util.find_tables(j, include_aliases=True)
+    }
+    candidates = [*explicit, *select.columns_clause_froms]
+    for criterion in select._where_criteria:
+        candidates += sql_util.find_tables(criterion, check_columns=True, include_aliases=True)
+    seen: dict[tuple[Any, ...], FromClause] = {}
+    for from_clause in candidates:
+        key = _from_key(from_clause)
+        if isinstance(from_clause, Join) or key not in joined:
+            seen.setdefault(key, from_clause)
+    return list(seen.values())
+
+
+def _from_key(from_clause: FromClause) -> tuple[Any, ...]:
+    """Identity of a FROM element that survives cloning (a cloned alias is a new object)."""
+    if isinstance(from_clause, Alias):
+        return ("alias", id(from_clause.element), from_clause.name)
+    return ("from", id(from_clause))
+
+
+def _scope_every_select(statement: Any, tenant_id: uuid.UUID | None) -> Any:
+    """Add ``tenant_id = :current`` to every SELECT and JOIN, at any depth, on a tenant table.
+
+    ``with_loader_criteria`` covers ORM entities, ORM joins, aliases, relationship loads and bulk
+    UPDATE/DELETE, but not every shape: ``select(func.count()).select_from(Model)``, subqueries
+    and correlated scalar subqueries escape it. This Core-level pass closes those gaps, and is
+    also what makes a tenant-less query on any of them fail closed.
+    """
+
+    def criteria_for(tables: list[FromClause]) -> list[Any]:
+        if tables and tenant_id is None:
+            raise TenantContextMissing("a query on a tenant table needs a tenant context")
+        return [table.c.tenant_id == tenant_id for table in tables]
+
+    def visit_select(select: Select[Any]) -> None:
+        criteria = []
+        for from_clause in _froms_of(select):
+            criteria += criteria_for(_leftmost_tenant_tables(from_clause))
+        if criteria:
+            # Select.where() is generative and cannot be used inside a cloning traversal; the
+            # clone is private to this statement, so extending its criteria in place is safe.
+            select._where_criteria += tuple(criteria)
+
+    def visit_join(join: Join) -> None:
+        criteria = criteria_for(_leftmost_tenant_tables(join.right))
+        if criteria:
+            join.onclause = and_(join.onclause, *criteria)
+
+    # ORM options (loader strategies, criteria) are not clause elements and cannot be cloned.
+    options = {"stop_on": list(getattr(statement, "_with_options", ()))}
+    return visitors.cloned_traverse(statement, options, {"select": visit_select, "join": visit_join})
 
 
 @event.listens_for(TenantSession, "do_orm_execute")
 def _filter_by_tenant(state: ORMExecuteState) -> None:
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if not _touches_tenant_tables(state):
-        return
-    tenant_id = state.session.info.get("tenant_id")
-    if tenant_id is None:
-        raise TenantContextMissing("a query on a tenant table needs a tenant context")
     if state.is_column_load or state.is_relationship_load:
-        return  # the originating statement's options already carry the criteria
-    state.statement = state.statement.options(
-        with_loader_criteria(
-            TenantScoped,
-            lambda cls: cls.tenant_id == tenant_id,
-            include_aliases=True,
-            track_closure_variables=True,
+        return  # the originating statement already carries the criteria
+    tenant_id = state.session.info.get("tenant_id")
+    if tenant_id is None and any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
+        raise TenantContextMissing("a query on a tenant table needs a tenant context")
+    statement = _scope_every_select(state.statement, tenant_id)
+    if tenant_id is not None:
+        statement = statement.options(
+            with_loader_criteria(
+                TenantScoped,
+                lambda cls: cls.tenant_id == tenant_id,
+                include_aliases=True,
+                track_closure_variables=True,
+            )
         )
-    )
+    state.statement = statement
 
 
 @event.listens_for(TenantSession, "before_flush")

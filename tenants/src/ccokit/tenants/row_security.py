@@ -1,8 +1,9 @@
 """PostgreSQL row-level security for every tenant table, applied by ``ccokit migrate``.
 
 The policy is derived from the catalogue, not declared by hand: after the migrations ran, every
-table with a ``tenant_id`` column (the platform's, the tenancy layer's and every plugin's) gets
-RLS enabled and forced and the ``tenant_isolation`` policy. A plugin cannot forget it.
+tenant table (primary key starting with ``tenant_id``: the platform's, the tenancy layer's and
+every plugin's) gets RLS enabled and forced and the ``tenant_isolation`` policy. A plugin cannot
+forget it.
 """
 
 from __future__ import annotations
@@ -20,14 +21,19 @@ def _quote(conn: Connection, name: str) -> str:
 
 
 def tenant_tables(conn: Connection, schema: str = "public") -> list[str]:
-    """Names of the tables in ``schema`` that have a ``tenant_id`` column."""
+    """Names of the tenant tables in ``schema``: those whose primary key starts with ``tenant_id``.
+
+    That is the data rule every tenant table follows; a shared table may carry a tenant id for
+    look-ups (the OAuth client directory) without being tenant-owned.
+    """
     rows = conn.execute(
         text(
-            "SELECT c.table_name FROM information_schema.columns c "
-            "JOIN information_schema.tables t "
-            "  ON t.table_schema = c.table_schema AND t.table_name = c.table_name "
-            "WHERE c.table_schema = :schema AND c.column_name = 'tenant_id' "
-            "  AND t.table_type = 'BASE TABLE' ORDER BY c.table_name"
+            "SELECT c.relname FROM pg_index i "
+            "JOIN pg_class c ON c.oid = i.indrelid "
+            "JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0] "
+            "WHERE i.indisprimary AND n.nspname = :schema AND a.attname = 'tenant_id' "
+            "ORDER BY c.relname"
         ),
         {"schema": schema},
     )

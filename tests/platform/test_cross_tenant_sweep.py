@@ -1,0 +1,108 @@
+"""The cross-tenant sweep: tenant B's token on tenant A's objects gets 404 and none of A's data.
+
+The sweep reads the OpenAPI document, so a route added by the platform or any plugin joins it
+without anyone editing this file. Every operation whose path has a parameter naming an object
+(a prefixed public id) is called with B's token on one of A's objects. To find A's objects, the
+sweep lists the collection above the parameter with A's token; a new route whose collection
+lists nothing for A fails the sweep until A gets such an object in :func:`_populate`.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import TenantInfo, bearer, issue_token, signup
+
+PARAM = re.compile(r"\{([^}]+)\}")
+#: Path parameters that name a kind of thing every tenant has, not an object of one tenant.
+NOT_OBJECTS = {("/api/v1/plugins/{name}", "name")}
+READ_ONLY = {"id", "created_at", "updated_at", "usage_count", "last_login_at", "client_id", "client_secret"}
+
+
+def _populate(client: FlaskClient, token: str) -> None:
+    """Give tenant A at least one object behind every collection."""
+    resp = client.post(
+        "/api/v1/quick_replies/replies",
+        json={"shortcut": "/secret-a", "title": "A's secret", "body": "A only"},
+        headers=bearer(token),
+    )
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    resp = client.post(
+        "/api/v1/members",
+        json={"email": "agent@a.example", "display_name": "A agent", "role": "agent", "password": "x" * 12},
+        headers=bearer(token),
+    )
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+
+
+def _object_operations(spec: dict[str, Any]) -> list[tuple[str, str, str]]:
+    ops = []
+    for path, item in spec["paths"].items():
+        params = PARAM.findall(path)
+        if not path.startswith("/api/") or not params:
+            continue
+        first = params[0]
+        if (path[: path.index("{" + first + "}") + len(first) + 2], first) in NOT_OBJECTS:
+            continue
+        for method in item:
+            if method in ("get", "post", "put", "patch", "delete"):
+                ops.append((method, path, first))
+    return ops
+
+
+def _a_object(client: FlaskClient, token: str, path: str, param: str) -> tuple[str, dict[str, Any]]:
+    collection = path[: path.index("{" + param + "}")].rstrip("/")
+    resp = client.get(collection, headers=bearer(token))
+    assert resp.status_code == 200, f"cannot list {collection} for tenant A: {resp.status_code}"
+    items = resp.get_json().get("items") or []
+    assert items, f"tenant A has no object under {collection}: extend _populate() for {path}"
+    item = items[-1]
+    key = "client_id" if "client_id" in item and param == "client_id" else "id"
+    return str(item[key]), item
+
+
+def _writable(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in item.items() if k not in READ_ONLY and not isinstance(v, dict)}
+
+
+def _sweep(app: Flask) -> int:
+    client = app.test_client()
+    a: TenantInfo = signup(client)
+    b: TenantInfo = signup(client)
+    token_a, token_b = issue_token(client, a), issue_token(client, b)
+    _populate(client, token_a)
+    spec = client.get("/api/openapi.json").get_json()
+    operations = _object_operations(spec)
+    assert operations, "the sweep found no operation that addresses an object"
+    a_markers = {a.slug, a.public_id, a.owner_email, a.client_id, "A's secret"}
+    for method, path, param in operations:
+        object_id, item = _a_object(client, token_a, path, param)
+        url = PARAM.sub(lambda m, oid=object_id, p=param: oid if m.group(1) == p else "x", path)
+        call = getattr(client, method)
+        resp = call(url, json={} if method != "get" else None, headers=bearer(token_b))
+        if resp.status_code == 422 and method != "get":
+            resp = call(url, json=_writable(item), headers=bearer(token_b))
+        body = resp.get_data(as_text=True)
+        assert resp.status_code == 404, f"{method.upper()} {path}: B got {resp.status_code}: {body}"
+        assert resp.mimetype == "application/problem+json"
+        leaked = {m for m in a_markers | {object_id} if m in body and m != url.rsplit("/", 1)[-1]}
+        leaked.discard(object_id)  # the id B itself sent may be echoed in `instance`
+        assert not leaked, f"{method.upper()} {path}: response shows A's data {leaked}"
+        # A still sees its object, unchanged by B's attempt.
+        assert client.get(url.split("/" + object_id)[0] + "/" + object_id, headers=bearer(token_a)).status_code in (
+            200,
+            405,
+        )
+    return len(operations)
+
+
+@pytest.mark.parametrize("backend", ["postgres", "sqlite"])
+def test_tenant_b_cannot_reach_tenant_a_objects(backend: str, request: pytest.FixtureRequest) -> None:
+    app: Flask = request.getfixturevalue("app" if backend == "postgres" else "sqlite_app")
+    swept = _sweep(app)
+    assert swept >= 8

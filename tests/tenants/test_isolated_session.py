@@ -1,0 +1,178 @@
+"""The ORM layer of isolation, on PostgreSQL and SQLite: filtered, failing closed, stamped."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import delete, exists, func, literal, select, update
+from sqlalchemy.orm import aliased
+
+from ccokit.platform.config import Settings
+from ccokit.tenants.database import Database
+from ccokit.tenants.errors import TenantContextMissing, TenantMismatch
+from ccokit.tenants.models import Member, Tenant
+from ccokit.tenants.registry import add_member, create_tenant
+
+
+@pytest.fixture(params=["postgres", "sqlite"])
+def db(request: pytest.FixtureRequest) -> Iterator[Database]:
+    name = "pg_settings" if request.param == "postgres" else "sqlite_settings"
+    settings: Settings = request.getfixturevalue(name)
+    database = Database(settings.database_url)
+    yield database
+    database.dispose()
+
+
+def _tenant_with_members(db: Database, slug_prefix: str, n: int) -> Tenant:
+    import uuid
+
+    with db.transaction() as session:
+        tenant = create_tenant(session, slug=f"{slug_prefix}-{uuid.uuid4().hex[:10]}", name="T", plan="free")
+        for i in range(n):
+            add_member(session, email=f"m{i}@example.com", password=None, role="agent", display_name=f"m{i}")
+    return tenant
+
+
+def test_select_sees_only_the_current_tenant(db: Database) -> None:
+    a = _tenant_with_members(db, "a", 3)
+    b = _tenant_with_members(db, "b", 2)
+    with db.transaction(b.id) as session:
+        rows = session.scalars(select(Member)).all()
+        assert {m.tenant_id for m in rows} == {b.id}
+        assert len(rows) == 2
+        # An explicit filter on the other tenant cannot widen the view either.
+        assert session.scalars(select(Member).where(Member.tenant_id == a.id)).all() == []
+
+
+def test_bulk_update_and_delete_touch_only_the_current_tenant(db: Database) -> None:
+    a = _tenant_with_members(db, "a", 3)
+    b = _tenant_with_members(db, "b", 2)
+    with db.transaction(b.id) as session:
+        changed = session.execute(update(Member).values(display_name="renamed")).rowcount
+        removed = session.execute(delete(Member).where(Member.email == "m0@example.com")).rowcount
+    assert (changed, removed) == (2, 1)
+    with db.transaction(a.id) as session:
+        names = set(session.scalars(select(Member.display_name)))
+        count = session.scalar(select(func.count()).select_from(Member))
+    assert names == {"m0", "m1", "m2"}
+    assert count == 3
+
+
+def test_query_without_a_tenant_fails_closed(db: Database) -> None:
+    _tenant_with_members(db, "a", 1)
+    with db.transaction() as session:
+        with pytest.raises(TenantContextMissing):
+            session.scalars(select(Member)).all()
+        with pytest.raises(TenantContextMissing):
+            session.execute(update(Member).values(display_name="x"))
+        with pytest.raises(TenantContextMissing):
+            session.execute(delete(Member))
+    with db.transaction() as session:
+        # Shared tables stay readable without a tenant.
+        assert session.scalar(select(func.count()).select_from(Tenant)) >= 1
+
+
+def test_inserts_are_stamped_and_foreign_rows_refused(db: Database) -> None:
+    a = _tenant_with_members(db, "a", 0)
+    b = _tenant_with_members(db, "b", 0)
+    with db.transaction(a.id) as session:
+        member = Member(email="x@example.com", display_name="x", role="agent")
+        session.add(member)
+        session.flush()
+        assert member.tenant_id == a.id
+    session = db.session(a.id)
+    try:
+        session.add(Member(tenant_id=b.id, email="y@example.com", display_name="y", role="agent"))
+        with pytest.raises(TenantMismatch):
+            session.flush()
+    finally:
+        session.rollback()
+        session.close()
+    session = db.session()
+    try:
+        session.add(Member(email="z@example.com", display_name="z", role="agent"))
+        with pytest.raises(TenantContextMissing):
+            session.flush()
+    finally:
+        session.rollback()
+        session.close()
+
+
+def test_a_loaded_row_cannot_be_moved_or_deleted_through_another_tenant(db: Database) -> None:
+    a = _tenant_with_members(db, "a", 1)
+    b = _tenant_with_members(db, "b", 0)
+    session = db.session(a.id)
+    try:
+        member = session.scalars(select(Member)).one()
+        session.set_tenant(b.id)
+        session.delete(member)
+        with pytest.raises(TenantMismatch):
+            session.flush()
+    finally:
+        session.rollback()
+        session.close()
+
+
+def _statement_shapes() -> list[tuple[str, Any, list[tuple[Any, ...]]]]:
+    """Query shapes that must all see only tenant B's two members (A has two too)."""
+    a = aliased(Member)
+    table = Member.__table__
+    other = table.alias()
+    return [
+        ("count over select_from", select(func.count()).select_from(Member), [(2,)]),
+        ("count of a column", select(func.count(Member.id)), [(2,)]),
+        ("table only in WHERE", select(literal(1)).where(Member.email.like("m0@%")), [(1,)]),
+        ("entity column", select(Member.email).order_by(Member.email), [("m0@example.com",), ("m1@example.com",)]),
+        ("aliased entity", select(a.email).order_by(a.email), [("m0@example.com",), ("m1@example.com",)]),
+        (
+            "ORM outer self-join",
+            select(Member.email, a.email)
+            .join(a, (Member.id != a.id) & (a.role == "nobody"), isouter=True)
+            .order_by(Member.email),
+            [("m0@example.com", None), ("m1@example.com", None)],
+        ),
+        (
+            "ORM inner self-join",
+            select(Member.email, a.email).join(a, Member.id != a.id).order_by(Member.email),
+            [("m0@example.com", "m1@example.com"), ("m1@example.com", "m0@example.com")],
+        ),
+        (
+            "Core outer join",
+            select(table.c.email, other.c.email)
+            .select_from(table.outerjoin(other, (table.c.id != other.c.id) & (other.c.role == "nobody")))
+            .order_by(table.c.email),
+            [("m0@example.com", None), ("m1@example.com", None)],
+        ),
+        ("EXISTS", select(exists().where(Member.email == "m0@example.com")), [(True,)]),
+        ("subquery", select(func.count()).select_from(select(Member.id).subquery()), [(2,)]),
+        ("Core table", select(table.c.email).order_by(table.c.email), [("m0@example.com",), ("m1@example.com",)]),
+        (
+            "IN subquery",
+            select(func.count()).select_from(Member).where(Member.id.in_(select(table.c.id))),
+            [(2,)],
+        ),
+    ]
+
+
+@pytest.mark.parametrize("shape", range(len(_statement_shapes())), ids=[s[0] for s in _statement_shapes()])
+def test_every_statement_shape_is_scoped_and_fails_closed(db: Database, shape: int) -> None:
+    _tenant_with_members(db, "a", 2)
+    b = _tenant_with_members(db, "b", 2)
+    label, statement, expected = _statement_shapes()[shape]
+    with db.transaction(b.id) as session:
+        assert [tuple(r) for r in session.execute(statement).all()] == expected, label
+    with db.transaction() as session, pytest.raises(TenantContextMissing):
+        session.execute(_statement_shapes()[shape][1]).all()
+
+
+def test_correlated_subquery_counts_only_the_current_tenant(db: Database) -> None:
+    a = _tenant_with_members(db, "a", 3)
+    b = _tenant_with_members(db, "b", 2)
+    per_tenant = (
+        select(func.count(Member.id)).where(Member.tenant_id == Tenant.id).scalar_subquery()
+    )
+    with db.transaction(b.id) as session:
+        counts = dict(session.execute(select(Tenant.id, per_tenant).where(Tenant.id.in_([a.id, b.id]))).all())
+    assert counts == {a.id: 0, b.id: 2}
