@@ -43,6 +43,7 @@ def alembic_config(host: PluginHost) -> Config:
     from ccokit.platform.oauth.models import Base as OAuthBase
     from ccokit.tenants.models import Base as TenantBase
 
+    # The metadata lets `alembic revision --autogenerate` compare every branch's models.
     metadata = [TenantBase.metadata, OAuthBase.metadata]
     metadata += [p.metadata for p in host.plugins.values() if p.metadata is not None]
     cfg.attributes["metadata"] = metadata
