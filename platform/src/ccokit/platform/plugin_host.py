@@ -3,6 +3,8 @@
 Built-in plugins get no private door: the platform imports none of them and discovers them in
 the ``ccokit.plugins`` entry-point group exactly as it would a third party's. Each plugin's
 ``setup`` runs once per app with a :class:`HostContext`; its hooks are registered with pluggy.
+Blueprints are module-level objects shared by every app a process builds, so the host never
+changes them: it remembers which plugin owns which blueprint and guards them app-wide.
 
 Per tenant, a row in ``tenant_plugins`` says whether the plugin is enabled and holds its
 settings, validated by the plugin's schema. Every blueprint a plugin registers answers 404 to a
@@ -19,7 +21,7 @@ from typing import Any
 
 import marshmallow as ma
 import pluggy
-from flask import Flask, g
+from flask import Flask, g, request
 from flask_smorest import Api, Blueprint, abort
 from sqlalchemy import select
 
@@ -71,9 +73,10 @@ class HostContext:
 
     def register_blueprint(self, blueprint: Blueprint, url_prefix: str | None = None) -> None:
         name = self.plugin.name
-        blueprint.before_request(lambda: self.host.guard_enabled(name))
+        owner = self.host.blueprint_owners.setdefault(blueprint.name, name)
+        if owner != name:
+            raise PluginError(f"plugins {owner!r} and {name!r} both register a blueprint {blueprint.name!r}")
         self._api.register_blueprint(blueprint, url_prefix=url_prefix or f"/api/v1/{name}")
-        self.host.blueprints.setdefault(name, []).append(blueprint.name)
 
     def provide(self, name: str, service: object) -> None:
         if name in self.host.services:
@@ -92,7 +95,8 @@ class PluginHost:
 
     def __init__(self, plugins: Iterable[Plugin]) -> None:
         self.plugins: dict[str, Plugin] = {p.name: p for p in plugins}
-        self.blueprints: dict[str, list[str]] = {}
+        #: blueprint name -> name of the plugin that registered it
+        self.blueprint_owners: dict[str, str] = {}
         self.services: dict[str, object] = {}
         self.hooks = pluggy.PluginManager(hookspecs.PROJECT)
         self.hooks.add_hookspecs(hookspecs)
@@ -102,6 +106,8 @@ class PluginHost:
 
     # -- wiring -------------------------------------------------------------------------
     def setup(self, app: Flask, api: Api) -> None:
+        """Run every plugin's ``setup`` and guard their routes (after authentication ran)."""
+        app.before_request(self.guard_enabled)
         for plugin in self.plugins.values():
             try:
                 plugin.setup(HostContext(self, plugin, app, api))
@@ -188,8 +194,11 @@ class PluginHost:
         session.flush()
         return row
 
-    def guard_enabled(self, name: str) -> None:
-        """Before every view of plugin ``name``: 404 unless the caller's tenant has it enabled."""
+    def guard_enabled(self) -> None:
+        """Before every request to a plugin's route: 404 unless the caller's tenant enabled it."""
+        name = self.blueprint_owners.get(request.blueprint or "")
+        if name is None:
+            return
         scope = g.get("ccokit")
         if scope is None:
             return  # the view's require_scope answers 401
