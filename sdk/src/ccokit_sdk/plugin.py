@@ -178,9 +178,15 @@ def require_scope(scope: str) -> Callable[[F], F]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             ctx = g.get("ccokit") if has_request_context() else None
             if ctx is None:
-                abort(401, message="authentication required")
+                abort(401, key="unauthorized", headers={"WWW-Authenticate": 'Bearer realm="ccokit"'})
             if not ctx.principal.has_scope(scope):
-                abort(403, message=f"this token lacks the scope {scope}")
+                challenge = f'Bearer realm="ccokit", error="insufficient_scope", scope="{scope}"'
+                abort(
+                    403,
+                    key="insufficient_scope",
+                    message=f"this token lacks the scope {scope}",
+                    headers={"WWW-Authenticate": challenge},
+                )
             return view(*args, **kwargs)
 
         wrapper._ccokit_scope = scope  # type: ignore[attr-defined]
