@@ -57,8 +57,9 @@ class TenantSession(Session):
         """
         if tenant_id is not None and not isinstance(tenant_id, uuid.UUID):
             raise TypeError("tenant_id must be a UUID")
+        changed = self.info.get("tenant_id") != tenant_id
         self.info["tenant_id"] = tenant_id
-        if self.in_transaction():
+        if changed and self.in_transaction():
             _apply_setting(self.connection(), tenant_id)
 
 
