@@ -62,6 +62,8 @@ def served(tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
     assert (tmp_path / "var" / "ccokit.db").exists()
 
 

@@ -93,6 +93,7 @@ def test_raw_sql_under_another_tenant_touches_none_of_its_rows(
     a: TenantInfo = make_tenant()  # type: ignore[operator]
     b: TenantInfo = make_tenant()  # type: ignore[operator]
     tables = tenant_tables(app_connection)
+    app_connection.rollback()
     before = {t: _rows_of(pg_settings, t, a) for t in tables}
     assert all(before[t] > 0 for t in EXPECTED_WITH_ROWS), before
     for table in tables:
