@@ -55,8 +55,12 @@ def _object_operations(spec: dict[str, Any]) -> list[tuple[str, str, str]]:
     return ops
 
 
+def _collection(path: str, param: str) -> str:
+    return path[: path.index("{" + param + "}")].rstrip("/")
+
+
 def _a_object(client: FlaskClient, token: str, path: str, param: str) -> tuple[str, dict[str, Any]]:
-    collection = path[: path.index("{" + param + "}")].rstrip("/")
+    collection = _collection(path, param)
     resp = client.get(collection, headers=bearer(token))
     assert resp.status_code == 200, f"cannot list {collection} for tenant A: {resp.status_code}"
     items = resp.get_json().get("items") or []
@@ -93,11 +97,9 @@ def _sweep(app: Flask) -> int:
         leaked = {m for m in a_markers | {object_id} if m in body and m != url.rsplit("/", 1)[-1]}
         leaked.discard(object_id)  # the id B itself sent may be echoed in `instance`
         assert not leaked, f"{method.upper()} {path}: response shows A's data {leaked}"
-        # A still sees its object, unchanged by B's attempt.
-        assert client.get(url.split("/" + object_id)[0] + "/" + object_id, headers=bearer(token_a)).status_code in (
-            200,
-            405,
-        )
+        # A still has its object after B's attempt (B's DELETE removed nothing).
+        own = client.get(f"{_collection(path, param)}/{object_id}", headers=bearer(token_a))
+        assert own.status_code == 200, f"{method.upper()} {path}: A lost its object"
     return len(operations)
 
 
