@@ -67,15 +67,19 @@ def base_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def redis_url(worker_id: str) -> str:
+def redis_url(worker_id: str) -> Iterator[str]:
+    """A Redis database number of this xdist worker, emptied before and after the run."""
     import redis
 
     url = _redis_url(worker_id)
+    connection = redis.Redis.from_url(url)
     try:
-        redis.Redis.from_url(url).ping()
+        connection.flushdb()
     except redis.RedisError as exc:
         missing_service("Redis", exc)
-    return url
+    yield url
+    connection.flushdb()
+    connection.close()
 
 
 @pytest.fixture(scope="session")
