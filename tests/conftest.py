@@ -61,6 +61,8 @@ def base_env(**extra: str) -> dict[str, str]:
         "CCOKIT_SECRET_KEY": TEST_SECRET,
         "CCOKIT_BASE_URL": "http://localhost",
         "CCOKIT_SIGNUP_RATE_LIMIT": "100000 per minute",
+        "CCOKIT_TOKEN_RATE_LIMIT": "100000 per minute",
+        "CCOKIT_SIGNIN_RATE_LIMIT": "100000 per minute",
     }
     env.update(extra)
     return env

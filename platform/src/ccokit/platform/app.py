@@ -20,6 +20,8 @@ from ccokit.platform import authentication, health, oauth, request_ids
 from ccokit.platform.api import members, plugins_admin, signup, workspace
 from ccokit.platform.config import Settings, load_settings
 from ccokit.platform.kernel import Kernel
+from ccokit.platform.oauth import authorize as oauth_authorize
+from ccokit.platform.oauth import endpoints as oauth_endpoints
 from ccokit.platform.openapi import document_security
 from ccokit.platform.plugin_host import PluginHost, discover_plugins
 from ccokit.platform.problems import install_error_handlers
@@ -89,6 +91,9 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
 
     app.register_blueprint(health.blueprint)
     oauth.init_app(app, api)
+    # Per client IP: credential guessing at the token endpoint and the sign-in form is throttled.
+    limiter.limit(lambda: settings.token_rate_limit)(oauth_endpoints.blueprint)
+    limiter.limit(lambda: settings.signin_rate_limit, methods=["POST"])(oauth_authorize.blueprint)
     for blueprint in (signup.blueprint, workspace.blueprint, members.blueprint, plugins_admin.blueprint):
         api.register_blueprint(blueprint)
     host.setup(app, api)

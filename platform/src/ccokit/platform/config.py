@@ -42,6 +42,8 @@ class Settings:
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
     signup_rate_limit: str = "20 per minute"
+    token_rate_limit: str = "300 per minute"
+    signin_rate_limit: str = "20 per minute"
     signup_plan: str = "free"
     log_level: str = "INFO"
     max_content_length: int = 1 << 20
@@ -71,6 +73,18 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
     if not low <= value <= high:
         raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
     return value
+
+
+def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
+    """A flask-limiter limit string such as ``20 per minute`` or ``5/second;100/hour``."""
+    from limits import parse_many
+
+    raw = env.get(name) or default
+    try:
+        parse_many(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a rate such as '20 per minute', got {raw!r}") from None
+    return raw
 
 
 def _database_url(name: str, raw: str) -> str:
@@ -155,7 +169,9 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         web_threads=_int(env, "CCOKIT_WEB_THREADS", 8, 1, 256),
         access_token_ttl=_int(env, "CCOKIT_ACCESS_TOKEN_TTL", 900, 60, 900),
         refresh_token_ttl=_int(env, "CCOKIT_REFRESH_TOKEN_TTL", 30 * 24 * 3600, 3600, 365 * 24 * 3600),
-        signup_rate_limit=get("CCOKIT_SIGNUP_RATE_LIMIT") or "20 per minute",
+        signup_rate_limit=_rate_limit(env, "CCOKIT_SIGNUP_RATE_LIMIT", "20 per minute"),
+        token_rate_limit=_rate_limit(env, "CCOKIT_TOKEN_RATE_LIMIT", "300 per minute"),
+        signin_rate_limit=_rate_limit(env, "CCOKIT_SIGNIN_RATE_LIMIT", "20 per minute"),
         signup_plan=signup_plan,
         log_level=log_level,
         max_content_length=_int(env, "CCOKIT_MAX_CONTENT_LENGTH", 1 << 20, 1024, 1 << 30),
