@@ -42,7 +42,7 @@ class Settings:
     access_token_ttl: int = 900
     refresh_token_ttl: int = 30 * 24 * 3600
     signup_rate_limit: str = "20 per minute"
-    token_rate_limit: str = "300 per minute"
+    token_rate_limit: str = "300 per minute"  # noqa: S105 - a rate, not a secret
     signin_rate_limit: str = "20 per minute"
     signup_plan: str = "free"
     log_level: str = "INFO"
