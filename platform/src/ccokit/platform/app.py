@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_SWALLOW_ERRORS=True,
     )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]  # 面包坊, not \u9762\u5305\u574a
     if settings.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=settings.trusted_proxies, x_proto=1)  # type: ignore[method-assign]
 

@@ -75,8 +75,8 @@ def problem_for_http_exception(error: HTTPException) -> Response:
     errors = data.get("messages") or data.get("errors")
     key = data.get("key")
     detail = data.get("message")
-    if detail is None and status not in (404, 405, 500) and error.description:
-        detail = error.description
+    if detail is None and status == 429 and error.description:
+        detail = error.description  # names the limit that was hit, e.g. "20 per 1 minute"
     headers = dict(data.get("headers") or {})
     if status == 405 and getattr(error, "valid_methods", None):
         headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
