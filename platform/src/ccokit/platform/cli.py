@@ -257,5 +257,23 @@ def plugin_list() -> None:
         click.echo(f"{p.name}\t{p.version}\t{' '.join(s.name for s in p.scopes)}")
 
 
+@plugin.command("new")
+@click.argument("name")
+@click.option("--dir", "directory", type=click.Path(), default=None,
+              help="Where to create the distribution (default: ./ccokit-plugin-NAME).")
+def plugin_new(name: str, directory: str | None) -> None:
+    """Scaffold a plugin distribution that installs and passes its own tests."""
+    from pathlib import Path
+
+    from ccokit.platform.scaffold import ScaffoldError, render_plugin
+
+    target = Path(directory or f"ccokit-plugin-{name.replace('_', '-')}")
+    try:
+        files = render_plugin(name, target)
+    except ScaffoldError as exc:
+        _fail(str(exc), 1)
+    click.echo(f"ccokit: created {target} ({len(files)} files); next: pip install -e '{target}[test]'")
+
+
 def main() -> None:
     cli(prog_name="ccokit")
