@@ -16,7 +16,7 @@ $(UV):
 	$(PYTHON) -m venv $(TOOLS)
 	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
 
-$(BIN)/ccokit: $(UV) uv.lock pyproject.toml */pyproject.toml plugins/*/pyproject.toml
+$(BIN)/ccokit: $(UV) uv.lock pyproject.toml */pyproject.toml plugins/*/pyproject.toml plugins/examples/*/pyproject.toml
 	$(UV) sync --frozen --python $(PYTHON)
 	@touch $@
 

@@ -1,0 +1,1 @@
+"""Where is my order? An example plugin that asks the merchant's own order system."""
