@@ -28,6 +28,7 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import MetaData
 from sqlalchemy.orm import Session
 
+from ccokit_sdk.events import Event, EventType, Handler, HandlerContext
 from ccokit_sdk.hookspecs import hookimpl
 from ccokit_sdk.ids import InvalidPublicId, decode_public_id, encode_public_id, new_id
 from ccokit_sdk.models import TenantScoped, UTCDateTime, make_metadata, utcnow
@@ -39,6 +40,10 @@ __all__ = [
     "Blueprint",
     "CursorArgsSchema",
     "CursorPage",
+    "Event",
+    "EventType",
+    "Handler",
+    "HandlerContext",
     "InvalidPublicId",
     "Plugin",
     "PluginContext",
@@ -97,6 +102,7 @@ class Plugin:
       versions (an absolute path; ``Path(__file__).parent / "migrations"``).
     - ``setup``: called once per process with a :class:`PluginContext`; wiring only.
     - ``hooks``: an object (often the plugin module) holding ``@hookimpl`` functions.
+    - ``events``: every event type the plugin publishes (see :mod:`ccokit_sdk.events`).
     - ``default_enabled``: whether new tenants whose plan does not list plugins get it.
     """
 
@@ -109,6 +115,7 @@ class Plugin:
     metadata: MetaData | None = None
     migrations: str | None = None
     hooks: object | None = None
+    events: tuple[EventType, ...] = ()
     default_enabled: bool = True
     description: Mapping[str, str] = field(default_factory=dict)
 
@@ -126,6 +133,12 @@ class PluginContext(Protocol):
 
     def service(self, name: str) -> object:
         """Return a service another plugin provided; raises ``LookupError`` if none did."""
+
+    def subscribe(self, event_type: str, handler: Handler, *, name: str | None = None) -> None:
+        """Call ``handler(event, ctx)`` for every event of ``event_type`` of tenants that have
+        this plugin enabled. ``name`` identifies the handler in its processed-event records
+        (default: its qualified name); keep it stable across releases.
+        """
 
 
 @dataclass(frozen=True)
@@ -156,6 +169,9 @@ class RequestContext(Protocol):
 
     def settings(self, plugin_name: str) -> Mapping[str, Any]:
         """The tenant's validated settings of ``plugin_name`` (defaults filled in)."""
+
+    def publish(self, event_type: str, payload: Mapping[str, Any]) -> uuid.UUID:
+        """Record an event in this request's transaction; it is delivered after the commit."""
 
 
 def current() -> RequestContext:

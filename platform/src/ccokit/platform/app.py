@@ -79,6 +79,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
         plugins=host,
         storage=open_storage(settings.storage_url),
         redis=redis,
+        events=host.events,
     )
     app.extensions["ccokit"] = kernel
 

@@ -89,6 +89,10 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         "forwarded_allow_ips": "*" if settings.trusted_proxies else "127.0.0.1",
     }
 
+    if not settings.redis_url:
+        # The embedded default has no workers: each web process relays and delivers events itself.
+        options["post_worker_init"] = _start_embedded_relay
+
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
             for key, value in options.items():
@@ -101,6 +105,13 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     _Server().run()
 
 
+def _start_embedded_relay(worker: Any) -> None:
+    from ccokit.platform.events.relay import EmbeddedRelay
+    from ccokit.platform.kernel import current_kernel
+
+    EmbeddedRelay(current_kernel(worker.wsgi)).start()
+
+
 def _redis(settings: Settings) -> Any:
     if not settings.redis_url:
         _fail("CCOKIT_REDIS_URL: required for `ccokit worker` and `ccokit scheduler`")
@@ -110,18 +121,50 @@ def _redis(settings: Settings) -> Any:
 
 
 @cli.command()
-@click.option("--queue", "queues", multiple=True, default=["default"], show_default=True)
+@click.option("--queue", "queues", multiple=True, default=["events", "default"], show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
-def worker(queues: tuple[str, ...], burst: bool) -> None:
-    """Run an rq worker (with its scheduler for delayed jobs) on the given queues."""
-    from rq import Queue, Worker
+@click.option("--fork/--no-fork", default=False, show_default=True,
+              help="Fork a child per job (rq's Worker) instead of running jobs in this process.")
+def worker(queues: tuple[str, ...], burst: bool, fork: bool) -> None:
+    """Run an rq worker (with its scheduler for delayed jobs) on the given queues.
+
+    By default jobs run in the worker process itself (rq's SimpleWorker): a job re-enters the
+    tenant from ids and the app is built once per process, so a fork per job would cost more
+    than most jobs. Nothing is lost when a worker dies mid-job: the outbox hands the event out
+    again.
+    """
+    from rq import Queue, SimpleWorker, Worker
 
     settings = _settings()
     _configure_logging(settings.log_level)
     connection = _redis(settings)
-    Worker([Queue(q, connection=connection) for q in queues], connection=connection).work(
+    worker_class = Worker if fork else SimpleWorker
+    worker_class([Queue(q, connection=connection) for q in queues], connection=connection).work(
         burst=burst, with_scheduler=True
     )
+
+
+@cli.command()
+@click.option("--batch", default=500, show_default=True, help="Events claimed per round.")
+@click.option("--poll", default=0.2, show_default=True, help="Seconds to wait when nothing is due.")
+@click.option("--once", is_flag=True, help="Run one round and exit.")
+def relay(batch: int, poll: float, once: bool) -> None:
+    """Hand committed events from the outbox to the workers, and again if they were lost."""
+    import time
+
+    from ccokit.platform.events.relay import enqueue_with_rq, relay_once
+
+    settings = _settings()
+    _configure_logging(settings.log_level)
+    _redis(settings)
+    kernel = _kernel()
+    while True:
+        moved = relay_once(kernel, enqueue_with_rq, batch)
+        if once:
+            click.echo(f"ccokit: relayed {moved} events")
+            return
+        if not moved:
+            time.sleep(poll)
 
 
 @cli.command()

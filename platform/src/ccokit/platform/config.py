@@ -46,6 +46,10 @@ class Settings:
     signin_rate_limit: str = "20 per minute"
     signup_plan: str = "free"
     log_level: str = "INFO"
+    event_redelivery_seconds: float = 30.0
+    event_retry_base: float = 10.0
+    event_retry_cap: float = 3600.0
+    event_max_attempts: int = 8
     max_content_length: int = 1 << 20
     trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -72,6 +76,19 @@ def _int(env: Mapping[str, str], name: str, default: int, low: int, high: int) -
         raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
     if not low <= value <= high:
         raise ConfigError(f"{name}: must be between {low} and {high}, got {value}")
+    return value
+
+
+def _float(env: Mapping[str, str], name: str, default: float, low: float, high: float) -> float:
+    raw = env.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number of seconds, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ConfigError(f"{name}: must be between {low:g} and {high:g}, got {value:g}")
     return value
 
 
@@ -176,6 +193,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         log_level=log_level,
         max_content_length=_int(env, "CCOKIT_MAX_CONTENT_LENGTH", 1 << 20, 1024, 1 << 30),
         trusted_proxies=_int(env, "CCOKIT_TRUSTED_PROXIES", 0, 0, 5),
+        event_redelivery_seconds=_float(env, "CCOKIT_EVENT_REDELIVERY_SECONDS", 30.0, 0.05, 3600),
+        event_retry_base=_float(env, "CCOKIT_EVENT_RETRY_BASE_SECONDS", 10.0, 0.01, 3600),
+        event_retry_cap=_float(env, "CCOKIT_EVENT_RETRY_CAP_SECONDS", 3600.0, 0.01, 86400),
+        event_max_attempts=_int(env, "CCOKIT_EVENT_MAX_ATTEMPTS", 8, 1, 50),
     )
     return replace(settings, **overrides) if overrides else settings
 

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, cast
 from flask import Flask, current_app, g
 
 from ccokit.platform.config import Settings
+from ccokit.platform.events.outbox import publish
+from ccokit.platform.events.registry import EventRegistry
 from ccokit.tenants.database import Database, TenantSession
 from ccokit_sdk.plugin import Principal
 
@@ -31,7 +33,7 @@ class Kernel:
     plugins: PluginHost
     storage: Storage
     redis: Any = None
-    services: dict[str, object] = field(default_factory=dict)
+    events: EventRegistry = field(default_factory=EventRegistry)
 
 
 def current_kernel(app: Flask | None = None) -> Kernel:
@@ -59,3 +61,7 @@ class RequestScope:
 
     def settings(self, plugin_name: str) -> Mapping[str, Any]:
         return current_kernel().plugins.settings_for(plugin_name, self.enabled_plugins.get(plugin_name))
+
+    def publish(self, event_type: str, payload: Mapping[str, Any]) -> uuid.UUID:
+        """Write the event into this request's transaction (delivered after the commit)."""
+        return publish(self.session, current_kernel().events, event_type, payload)

@@ -25,11 +25,13 @@ from flask import Flask, g, request
 from flask_smorest import Api, Blueprint, abort
 from sqlalchemy import select
 
+from ccokit.platform.events.registry import EventRegistry
 from ccokit.platform.scopes import PLATFORM_SCOPES
 from ccokit.tenants.database import TenantSession
 from ccokit.tenants.models import TenantPlugin
 from ccokit.tenants.plans import get_plan
 from ccokit_sdk import hookspecs
+from ccokit_sdk.events import Handler
 from ccokit_sdk.plugin import Plugin, Scope
 
 __all__ = ["ENTRY_POINT_GROUP", "HostContext", "PluginError", "PluginHost", "discover_plugins"]
@@ -89,12 +91,18 @@ class HostContext:
         except KeyError:
             raise LookupError(f"no plugin provides the service {name!r}") from None
 
+    def subscribe(self, event_type: str, handler: Handler, *, name: str | None = None) -> None:
+        self.host.events.subscribe(self.plugin.name, event_type, handler, name)
+
 
 class PluginHost:
     """The installed plugins of one app and the per-tenant switches over them."""
 
-    def __init__(self, plugins: Iterable[Plugin]) -> None:
+    def __init__(self, plugins: Iterable[Plugin], events: EventRegistry | None = None) -> None:
         self.plugins: dict[str, Plugin] = {p.name: p for p in plugins}
+        self.events = events if events is not None else EventRegistry()
+        for plugin in self.plugins.values():
+            self.events.declare(plugin.name, plugin.events)
         #: blueprint name -> name of the plugin that registered it
         self.blueprint_owners: dict[str, str] = {}
         self.services: dict[str, object] = {}

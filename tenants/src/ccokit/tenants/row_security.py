@@ -65,4 +65,13 @@ def grant_application_role(conn: Connection, role: str, schema: str = "public") 
     conn.execute(text(f"GRANT USAGE ON SCHEMA {s} TO {r}"))
     conn.execute(text(f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {s} TO {r}"))
     conn.execute(text(f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA {s} TO {r}"))
+    # SECURITY DEFINER functions the platform ships (the outbox relay's claim), nothing else.
+    for (name,) in conn.execute(
+        text(
+            "SELECT p.oid::regprocedure::text FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
+            "WHERE n.nspname = :schema AND p.proname LIKE 'ccokit\\_%' AND p.prosecdef"
+        ),
+        {"schema": schema},
+    ):
+        conn.execute(text(f"GRANT EXECUTE ON FUNCTION {name} TO {r}"))
     conn.execute(text(f"REVOKE ALL ON TABLE {s}.alembic_version FROM {r}"))
