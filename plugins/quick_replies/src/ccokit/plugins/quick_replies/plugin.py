@@ -9,8 +9,8 @@ from typing import Any
 from ccokit.plugins.quick_replies import services
 from ccokit.plugins.quick_replies.models import Base
 from ccokit.plugins.quick_replies.routes import blueprint
-from ccokit.plugins.quick_replies.schemas import SettingsSchema
-from ccokit_sdk.plugin import Plugin, PluginContext, Scope, hookimpl
+from ccokit.plugins.quick_replies.schemas import QuickReplyEventSchema, SettingsSchema
+from ccokit_sdk.plugin import EventType, Plugin, PluginContext, Scope, hookimpl
 
 
 def setup(ctx: PluginContext) -> None:
@@ -43,4 +43,9 @@ plugin = Plugin(
     metadata=Base.metadata,
     migrations=str(Path(__file__).parent / "migrations" / "versions"),
     hooks=Hooks,
+    events=(
+        EventType("quick_reply.created", QuickReplyEventSchema, "A quick reply was added."),
+        EventType("quick_reply.updated", QuickReplyEventSchema, "A quick reply's text changed."),
+        EventType("quick_reply.deleted", QuickReplyEventSchema, "A quick reply was removed."),
+    ),
 )

@@ -46,7 +46,7 @@ def list_replies(args: dict[str, Any]) -> Any:
 def create_reply(data: dict[str, Any]) -> Any:
     ctx = current()
     try:
-        return services.create_reply(ctx.session, data, ctx.settings(PLUGIN_NAME))
+        return services.create_reply(ctx.session, data, ctx.settings(PLUGIN_NAME), ctx.publish)
     except services.ShortcutTaken:
         abort(409, messages={"shortcut": ["Another quick reply uses this shortcut."]})
     except services.LibraryFull as exc:
@@ -67,7 +67,7 @@ def get_reply(reply_id: str) -> Any:
 def update_reply(data: dict[str, Any], reply_id: str) -> Any:
     reply = _load(reply_id)
     try:
-        return services.update_reply(current().session, reply, data)
+        return services.update_reply(current().session, reply, data, current().publish)
     except services.ShortcutTaken:
         abort(409, messages={"shortcut": ["Another quick reply uses this shortcut."]})
 
@@ -76,7 +76,7 @@ def update_reply(data: dict[str, Any], reply_id: str) -> Any:
 @require_scope("quick_replies:write")
 @blueprint.response(204)
 def delete_reply(reply_id: str) -> None:
-    services.delete_reply(current().session, _load(reply_id))
+    services.delete_reply(current().session, _load(reply_id), current().publish)
 
 
 @blueprint.post("/replies/<reply_id>/render")

@@ -33,9 +33,14 @@ class QuickReplySchema(ma.Schema):
     updated_at = fields.AwareDateTime(dump_only=True)
 
 
-class QuickReplyPatchSchema(QuickReplySchema):
-    class Meta:
-        partial = True
+class QuickReplyPatchSchema(ma.Schema):
+    """A change to a quick reply: any of its writable fields, each validated as on creation."""
+
+    shortcut = fields.String(validate=SHORTCUT)
+    title = fields.String(validate=validate.Length(1, 200))
+    body = fields.String(validate=validate.Length(1, 4000))
+    language = fields.String(validate=LANGUAGE)
+    tags = fields.List(fields.String(validate=validate.Length(1, 40)), validate=validate.Length(max=20))
 
 
 class QuickReplyPageSchema(ma.Schema):
@@ -59,3 +64,11 @@ class RenderArgsSchema(ma.Schema):
 class RenderedSchema(ma.Schema):
     id = PublicIdField("qr")
     text = fields.String()
+
+
+class QuickReplyEventSchema(ma.Schema):
+    """Payload of ``quick_reply.created``, ``.updated`` and ``.deleted``."""
+
+    id = fields.String(required=True, metadata={"description": "Public id, qr_…"})
+    shortcut = fields.String(required=True)
+    title = fields.String(required=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from sqlalchemy import Select, func, or_, select, update
@@ -15,6 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ccokit.plugins.quick_replies.models import QuickReply
+from ccokit_sdk.ids import encode_public_id
+
+#: ``current().publish``: records an event in the caller's transaction.
+Publish = Callable[[str, Mapping[str, Any]], Any]
 
 GREETINGS = {
     "zh": ("/hello", "问候", "您好，{customer_name}！请问有什么可以帮您？"),
@@ -47,7 +51,15 @@ def get_reply(session: Session, tenant_id: uuid.UUID, reply_id: uuid.UUID) -> Qu
     return session.get(QuickReply, (tenant_id, reply_id))
 
 
-def create_reply(session: Session, data: Mapping[str, Any], settings: Mapping[str, Any]) -> QuickReply:
+def _announce(publish: Publish, event_type: str, reply: QuickReply) -> None:
+    publish(event_type, {
+        "id": encode_public_id("qr", reply.id), "shortcut": reply.shortcut, "title": reply.title,
+    })
+
+
+def create_reply(
+    session: Session, data: Mapping[str, Any], settings: Mapping[str, Any], publish: Publish
+) -> QuickReply:
     count = session.scalar(select(func.count()).select_from(QuickReply)) or 0
     if count >= settings["max_replies"]:
         raise LibraryFull(settings["max_replies"])
@@ -59,18 +71,25 @@ def create_reply(session: Session, data: Mapping[str, Any], settings: Mapping[st
         tags=sorted(set(data.get("tags") or [])),
     )
     session.add(reply)
+    _flush(session)
+    _announce(publish, "quick_reply.created", reply)
     _commit(session)
     return reply
 
 
-def update_reply(session: Session, reply: QuickReply, changes: Mapping[str, Any]) -> QuickReply:
+def update_reply(
+    session: Session, reply: QuickReply, changes: Mapping[str, Any], publish: Publish
+) -> QuickReply:
     for key, value in changes.items():
         setattr(reply, key, sorted(set(value)) if key == "tags" else value)
+    _flush(session)
+    _announce(publish, "quick_reply.updated", reply)
     _commit(session)
     return reply
 
 
-def delete_reply(session: Session, reply: QuickReply) -> None:
+def delete_reply(session: Session, reply: QuickReply, publish: Publish) -> None:
+    _announce(publish, "quick_reply.deleted", reply)
     session.delete(reply)
     session.commit()
 
@@ -88,6 +107,14 @@ def render_reply(session: Session, reply: QuickReply, variables: Mapping[str, st
 def seed_greeting(session: Session, language: str) -> None:
     shortcut, title, body = GREETINGS.get(language, GREETINGS["zh"])
     session.add(QuickReply(shortcut=shortcut, title=title, body=body, language=language, tags=[]))
+
+
+def _flush(session: Session) -> None:
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        session.rollback()
+        raise ShortcutTaken from exc
 
 
 def _commit(session: Session) -> None:
