@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from ccokit.platform.config import Settings
 from ccokit.tenants.database import Database
 from ccokit.tenants.errors import TenantContextMissing, TenantMismatch
-from ccokit.tenants.models import Member, Tenant
+from ccokit.tenants.models import Member, Tenant, TenantPlugin
 from ccokit.tenants.registry import add_member, create_tenant
 
 
@@ -151,6 +151,13 @@ def _statement_shapes() -> list[tuple[str, Any, list[tuple[Any, ...]]]]:
         (
             "IN subquery",
             select(func.count()).select_from(Member).where(Member.id.in_(select(table.c.id))),
+            [(2,)],
+        ),
+        (
+            # The inner table belongs to the subquery; scoping it in the outer query would make a
+            # cartesian product with tenant_plugins (empty here), so the count would be 0.
+            "IN subquery on another table",
+            select(func.count()).select_from(Member).where(Member.email.not_in(select(TenantPlugin.plugin))),
             [(2,)],
         ),
     ]

@@ -17,7 +17,7 @@ from flask_smorest import Api, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ccokit.platform import authentication, health, oauth, request_ids
-from ccokit.platform.api import members, plugins_admin, signup, workspace
+from ccokit.platform.api import events_admin, members, plugins_admin, signup, workspace
 from ccokit.platform.config import Settings, load_settings
 from ccokit.platform.kernel import Kernel
 from ccokit.platform.oauth import authorize as oauth_authorize
@@ -96,7 +96,14 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
     # Per client IP: credential guessing at the token endpoint and the sign-in form is throttled.
     limiter.limit(lambda: settings.token_rate_limit)(oauth_endpoints.blueprint)
     limiter.limit(lambda: settings.signin_rate_limit, methods=["POST"])(oauth_authorize.blueprint)
-    for blueprint in (signup.blueprint, workspace.blueprint, members.blueprint, plugins_admin.blueprint):
+    platform_blueprints = (
+        signup.blueprint,
+        workspace.blueprint,
+        members.blueprint,
+        plugins_admin.blueprint,
+        events_admin.blueprint,
+    )
+    for blueprint in platform_blueprints:
         api.register_blueprint(blueprint)
     host.setup(app, api)
     document_security(api, host)

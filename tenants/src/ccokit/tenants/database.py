@@ -27,7 +27,8 @@ from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmake
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import util as sql_util
 from sqlalchemy.sql import visitors
-from sqlalchemy.sql.selectable import Alias, FromClause, Join, Select
+from sqlalchemy.sql.elements import ClauseElement, ColumnClause
+from sqlalchemy.sql.selectable import Alias, FromClause, Join, ScalarSelect, Select, SelectBase
 
 from ccokit.tenants.errors import TenantContextMissing, TenantMismatch
 from ccokit_sdk.models import TenantScoped
@@ -115,13 +116,36 @@ def _froms_of(select: Select[Any]) -> list[FromClause]:
     }
     candidates = [*explicit, *select.columns_clause_froms]
     for criterion in select._where_criteria:
-        candidates += sql_util.find_tables(criterion, check_columns=True, include_aliases=True)
+        candidates += _tables_named_in(criterion)
     seen: dict[tuple[Any, ...], FromClause] = {}
     for from_clause in candidates:
         key = _from_key(from_clause)
         if isinstance(from_clause, Join) or key not in joined:
             seen.setdefault(key, from_clause)
     return list(seen.values())
+
+
+def _tables_named_in(criterion: ClauseElement) -> list[FromClause]:
+    """Tables (and aliases of tables) that a WHERE criterion reads, not looking into subqueries.
+
+    A table that appears only inside ``x IN (SELECT ...)`` or ``EXISTS (...)`` belongs to that
+    subquery, which the traversal scopes on its own; adding it to the outer query would make a
+    cartesian product.
+    """
+    found: list[FromClause] = []
+    stack: list[Any] = [criterion]
+    while stack:
+        element = stack.pop()
+        if isinstance(element, (SelectBase, ScalarSelect)):
+            continue
+        if isinstance(element, (Table, Alias)):
+            found.append(element)
+            continue
+        if isinstance(element, ColumnClause) and isinstance(element.table, (Table, Alias)):
+            found.append(element.table)
+            continue
+        stack.extend(element.get_children())
+    return found
 
 
 def _from_key(from_clause: FromClause) -> tuple[Any, ...]:
