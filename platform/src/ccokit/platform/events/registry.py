@@ -7,7 +7,10 @@ from dataclasses import dataclass, field
 
 from ccokit_sdk.events import EventType, Handler
 
-__all__ = ["EventRegistry", "Subscription", "UnknownEventType"]
+__all__ = ["ALL_EVENTS", "EventRegistry", "Subscription", "UnknownEventType"]
+
+#: Subscribe to this to receive every declared event type (the platform's webhook fan-out does).
+ALL_EVENTS = "*"
 
 
 class UnknownEventType(LookupError):
@@ -42,7 +45,8 @@ class EventRegistry:
             raise UnknownEventType(name) from None
 
     def subscribe(self, plugin: str, event_type: str, handler: Handler, name: str | None = None) -> None:
-        self.get(event_type)
+        if event_type != ALL_EVENTS:
+            self.get(event_type)
         handler_name = f"{plugin}:{name or getattr(handler, '__qualname__', repr(handler))}"
         subs = self.subscriptions.setdefault(event_type, [])
         if any(s.name == handler_name for s in subs):
@@ -50,4 +54,8 @@ class EventRegistry:
         subs.append(Subscription(plugin, handler_name, handler))
 
     def subscribers(self, event_type: str) -> list[Subscription]:
-        return list(self.subscriptions.get(event_type, ()))
+        """Handlers of ``event_type``: its own subscribers, then those of every event type."""
+        own = self.subscriptions.get(event_type, [])
+        if event_type not in self.types:
+            return list(own)
+        return [*own, *self.subscriptions.get(ALL_EVENTS, ())]
