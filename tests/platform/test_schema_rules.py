@@ -13,7 +13,7 @@ from sqlalchemy import Inspector, inspect
 from ccokit.platform.config import Settings
 from ccokit.tenants.database import make_engine
 
-SHARED_TABLES = {"tenants", "oauth_client_directory", "oauth_signing_keys", "alembic_version"}
+SHARED_TABLES = {"tenants", "oauth_client_directory", "oauth_signing_keys", "job_schedules", "alembic_version"}
 
 
 @pytest.fixture(params=["postgres", "sqlite"])

@@ -19,7 +19,7 @@ import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 import marshmallow as ma
@@ -66,6 +66,11 @@ class HandlerContext(Protocol):
 
     def settings(self, plugin_name: str) -> Mapping[str, Any]:
         """The tenant's settings of a plugin."""
+
+    def enqueue(
+        self, job: Callable[..., Any] | str, /, *, delay: timedelta | float | None = None, **kwargs: Any
+    ) -> uuid.UUID:
+        """Enqueue a registered job (see :mod:`ccokit_sdk.jobs`) in the handler's transaction."""
 
 
 Handler = Callable[[Event, HandlerContext], None]

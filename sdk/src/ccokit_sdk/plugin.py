@@ -20,6 +20,7 @@ import functools
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, Protocol, TypeVar
 
 import marshmallow as ma
@@ -31,6 +32,7 @@ from sqlalchemy.orm import Session
 from ccokit_sdk.events import Event, EventType, Handler, HandlerContext
 from ccokit_sdk.hookspecs import hookimpl
 from ccokit_sdk.ids import InvalidPublicId, decode_public_id, encode_public_id, new_id
+from ccokit_sdk.jobs import JobFunction
 from ccokit_sdk.models import TenantScoped, UTCDateTime, make_metadata, utcnow
 from ccokit_sdk.pagination import CursorArgsSchema, CursorPage, page_of
 from ccokit_sdk.schemas import PublicIdField
@@ -45,6 +47,7 @@ __all__ = [
     "Handler",
     "HandlerContext",
     "InvalidPublicId",
+    "JobFunction",
     "Plugin",
     "PluginContext",
     "Principal",
@@ -140,6 +143,14 @@ class PluginContext(Protocol):
         (default: its qualified name); keep it stable across releases.
         """
 
+    def job(self, fn: JobFunction, *, name: str | None = None) -> JobFunction:
+        """Register ``fn(ctx, **kwargs)`` as a job of this plugin (see :mod:`ccokit_sdk.jobs`);
+        returns ``fn``. ``name`` (default: the function's name) is its stable identity."""
+
+    def every(self, interval: timedelta, fn: JobFunction, *, name: str | None = None) -> JobFunction:
+        """Register ``fn(ctx)`` and run it every ``interval`` (at least a minute) for each
+        tenant that has this plugin enabled."""
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -172,6 +183,13 @@ class RequestContext(Protocol):
 
     def publish(self, event_type: str, payload: Mapping[str, Any]) -> uuid.UUID:
         """Record an event in this request's transaction; it is delivered after the commit."""
+
+    def enqueue(
+        self, job: JobFunction | str, /, *, delay: timedelta | float | None = None, **kwargs: Any
+    ) -> uuid.UUID:
+        """Enqueue a registered job for this tenant in this request's transaction; it runs
+        after the commit (not before ``delay``). ``job`` is the function or ``"plugin.name"``;
+        ``kwargs`` must be JSON values."""
 
 
 def current() -> RequestContext:

@@ -18,7 +18,9 @@ from ccokit.platform.request_ids import RequestContextFilter
 
 __all__ = ["main"]
 
-LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s tenant=%(tenant_id)s] %(message)s"
+LOG_FORMAT = (
+    "%(asctime)s %(levelname)s %(name)s [req=%(request_id)s tenant=%(tenant_id)s job=%(job_id)s] %(message)s"
+)
 
 
 def _fail(message: str, code: int = 2) -> NoReturn:
@@ -114,7 +116,7 @@ def _start_embedded_relay(worker: Any) -> None:
 
 def _redis(settings: Settings) -> Any:
     if not settings.redis_url:
-        _fail("CCOKIT_REDIS_URL: required for `ccokit worker` and `ccokit scheduler`")
+        _fail("CCOKIT_REDIS_URL: required for `ccokit worker` and `ccokit relay`")
     from redis import Redis
 
     return Redis.from_url(settings.redis_url)
@@ -126,7 +128,7 @@ def _redis(settings: Settings) -> Any:
 @click.option("--fork/--no-fork", default=False, show_default=True,
               help="Fork a child per job (rq's Worker) instead of running jobs in this process.")
 def worker(queues: tuple[str, ...], burst: bool, fork: bool) -> None:
-    """Run an rq worker (with its scheduler for delayed jobs) on the given queues.
+    """Run an rq worker on the given queues: event deliveries, jobs and webhook sends.
 
     By default jobs run in the worker process itself (rq's SimpleWorker): a job re-enters the
     tenant from ids and the app is built once per process, so a fork per job would cost more
@@ -168,13 +170,27 @@ def relay(batch: int, poll: float, once: bool) -> None:
 
 
 @cli.command()
-def scheduler() -> None:
-    """Run the one scheduler process that enqueues periodic jobs."""
-    from rq.cron import CronScheduler
+@click.option("--poll", default=5.0, show_default=True, help="Seconds between looks at the schedule.")
+@click.option("--once", is_flag=True, help="Run one round and exit.")
+def scheduler(poll: float, once: bool) -> None:
+    """Start the periodic jobs that are due, for every tenant that has their plugin enabled.
+
+    Runs go into the outbox, and ``ccokit relay`` hands them to the workers. Running two
+    schedulers is safe (each period runs once); one is enough.
+    """
+    import time
+
+    from ccokit.platform.events.scheduler import run_due_schedules
 
     settings = _settings()
     _configure_logging(settings.log_level)
-    CronScheduler(connection=_redis(settings)).start()
+    kernel = _kernel()
+    while True:
+        written = run_due_schedules(kernel)
+        if once:
+            click.echo(f"ccokit: started {written} periodic job runs")
+            return
+        time.sleep(poll)
 
 
 @cli.group()

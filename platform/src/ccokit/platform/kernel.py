@@ -9,14 +9,16 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, g
 
 from ccokit.platform.config import Settings
-from ccokit.platform.events.outbox import publish
+from ccokit.platform.events.outbox import enqueue, publish
 from ccokit.platform.events.registry import EventRegistry
 from ccokit.tenants.database import Database, TenantSession
+from ccokit_sdk.jobs import JobFunction
 from ccokit_sdk.plugin import Principal
 
 if TYPE_CHECKING:
@@ -65,3 +67,9 @@ class RequestScope:
     def publish(self, event_type: str, payload: Mapping[str, Any]) -> uuid.UUID:
         """Write the event into this request's transaction (delivered after the commit)."""
         return publish(self.session, current_kernel().events, event_type, payload)
+
+    def enqueue(
+        self, job: JobFunction | str, /, *, delay: timedelta | float | None = None, **kwargs: Any
+    ) -> uuid.UUID:
+        """Write a run of a registered job into this request's transaction."""
+        return enqueue(self.session, current_kernel().events, job, kwargs, delay)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Iterable, Mapping
+from datetime import timedelta
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -32,6 +33,7 @@ from ccokit.tenants.models import TenantPlugin
 from ccokit.tenants.plans import get_plan
 from ccokit_sdk import hookspecs
 from ccokit_sdk.events import Handler
+from ccokit_sdk.jobs import JobFunction
 from ccokit_sdk.plugin import Plugin, Scope
 
 __all__ = ["ENTRY_POINT_GROUP", "HostContext", "PluginError", "PluginHost", "discover_plugins"]
@@ -93,6 +95,14 @@ class HostContext:
 
     def subscribe(self, event_type: str, handler: Handler, *, name: str | None = None) -> None:
         self.host.events.subscribe(self.plugin.name, event_type, handler, name)
+
+    def job(self, fn: JobFunction, *, name: str | None = None) -> JobFunction:
+        self.host.events.register_job(self.plugin.name, fn, name)
+        return fn
+
+    def every(self, interval: timedelta, fn: JobFunction, *, name: str | None = None) -> JobFunction:
+        self.host.events.schedule(self.plugin.name, fn, interval, name)
+        return fn
 
 
 class PluginHost:

@@ -13,22 +13,30 @@ import uuid
 
 from flask import Flask, Response, g, has_request_context, request
 
+from ccokit.platform.log_context import current_fields
+
 __all__ = ["RequestContextFilter", "init_app"]
 
 _SANE = re.compile(r"^[A-Za-z0-9._\-]{8,64}$")
 
 
 class RequestContextFilter(logging.Filter):
-    """Adds ``request_id`` and ``tenant_id`` to every log record (``-`` outside a request)."""
+    """Adds ``request_id``, ``tenant_id`` and ``job_id`` to every log record.
+
+    In a request they come from the request; in a worker from what the running handler or job
+    bound in :mod:`ccokit.platform.log_context`; ``-`` when there is none.
+    """
 
     def filter(self, record: logging.LogRecord) -> bool:
+        bound = current_fields()
         if has_request_context():
             record.request_id = g.get("request_id", "-")
             ctx = g.get("ccokit")
             record.tenant_id = str(ctx.tenant_id) if ctx is not None else "-"
         else:
             record.request_id = getattr(record, "request_id", "-")
-            record.tenant_id = getattr(record, "tenant_id", "-")
+            record.tenant_id = getattr(record, "tenant_id", bound.get("tenant_id", "-"))
+        record.job_id = getattr(record, "job_id", bound.get("job_id", "-"))
         return True
 
 

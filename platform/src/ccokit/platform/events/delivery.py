@@ -1,11 +1,14 @@
 """Delivery: each subscribed handler processes each event exactly once, or is parked.
 
-A handler runs in a transaction that first inserts its ``processed_events`` row. If another
-worker is processing the same event at the same moment, the unique key makes one of them wait
-and then fail the insert, and that one skips: the handler's effect is committed exactly once,
-together with the record that says so. A handler that raises has its transaction rolled back,
-and its failure counted in ``event_deliveries`` with the time of the next try (exponential
-backoff with jitter); after the last try it is parked until an admin replays it.
+Events (and jobs, which travel the outbox as events of type ``job:…``) are delivered in batches:
+all due events of one tenant that a worker was handed run in one transaction, each handler in a
+savepoint of its own that first inserts its ``processed_events`` row. If another worker is
+processing the same event at the same moment, the unique key makes one of them wait and then
+fail the insert, and that one skips: the handler's effect is committed exactly once, together
+with the record that says so. A handler that raises has its savepoint rolled back, and its failure
+counted in ``event_deliveries`` with the time of the next try (exponential backoff with jitter);
+after the last try it is parked until an admin replays it. A worker killed mid-batch commits
+nothing, and the relay hands the whole batch out again.
 
 An event is completed when every handler subscribed to it (of a plugin the tenant has enabled)
 has processed it or been parked. Until then the relay hands it out again, so retries are driven
@@ -17,7 +20,7 @@ from __future__ import annotations
 import logging
 import random
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -25,17 +28,19 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from ccokit.platform import log_context
 from ccokit.platform.events.models import EventDelivery, OutboxEvent, ProcessedEvent
-from ccokit.platform.events.outbox import publish
+from ccokit.platform.events.outbox import enqueue, publish
 from ccokit.platform.events.registry import Subscription
 from ccokit.tenants.database import TenantSession
 from ccokit_sdk.events import Event
+from ccokit_sdk.ids import encode_public_id
 from ccokit_sdk.models import utcnow
 
 if TYPE_CHECKING:
     from ccokit.platform.kernel import Kernel
 
-__all__ = ["PLATFORM", "HandlerScope", "backoff_seconds", "deliver"]
+__all__ = ["PLATFORM", "HandlerScope", "backoff_seconds", "deliver", "deliver_many", "replay"]
 
 PLATFORM = "platform"
 log = logging.getLogger(__name__)
@@ -43,7 +48,7 @@ log = logging.getLogger(__name__)
 
 @dataclass
 class HandlerScope:
-    """The :class:`ccokit_sdk.events.HandlerContext` a handler receives."""
+    """The :class:`ccokit_sdk.events.HandlerContext` a handler or a job receives."""
 
     kernel: Kernel
     tenant_id: uuid.UUID
@@ -52,6 +57,11 @@ class HandlerScope:
 
     def publish(self, event_type: str, payload: Mapping[str, Any]) -> uuid.UUID:
         return publish(self.session, self.kernel.events, event_type, payload)
+
+    def enqueue(
+        self, job: Callable[..., Any] | str, /, *, delay: timedelta | float | None = None, **kwargs: Any
+    ) -> uuid.UUID:
+        return enqueue(self.session, self.kernel.events, job, kwargs, delay)
 
     def settings(self, plugin_name: str) -> Mapping[str, Any]:
         return self.kernel.plugins.settings_for(plugin_name, self.enabled.get(plugin_name))
@@ -65,90 +75,137 @@ def backoff_seconds(attempts: int, base: float, cap: float) -> float:
 
 def deliver(kernel: Kernel, tenant_id: uuid.UUID, event_id: uuid.UUID, *, now: datetime | None = None) -> str:
     """Run the due handlers of one event; ``completed``, ``pending`` or ``missing``."""
+    return deliver_many(kernel, tenant_id, [event_id], now=now)[event_id]
+
+
+def deliver_many(
+    kernel: Kernel, tenant_id: uuid.UUID, event_ids: Sequence[uuid.UUID], *, now: datetime | None = None
+) -> dict[uuid.UUID, str]:
+    """Deliver events of one tenant in one transaction; the outcome of each event by id."""
     now = now or utcnow()
+    outcome = dict.fromkeys(event_ids, "missing")
     with kernel.db.transaction(tenant_id) as session:
-        row = session.get(OutboxEvent, (tenant_id, event_id))
-        if row is None:
-            return "missing"
-        if row.completed_at is not None:
-            return "completed"
-        event = Event(row.id, row.type, tenant_id, row.occurred_at, dict(row.payload))
+        rows = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.id.in_(event_ids)).order_by(OutboxEvent.id)
+        ).all()
+        live = []
+        for row in rows:
+            outcome[row.id] = "completed"
+            if row.completed_at is None:
+                live.append(row)
+        if not live:
+            return outcome
+        ids = [row.id for row in live]
         enabled = kernel.plugins.enabled_map(session)
-        done = set(session.scalars(select(ProcessedEvent.handler).where(ProcessedEvent.event_id == event_id)))
+        processed = select(ProcessedEvent.event_id, ProcessedEvent.handler).where(
+            ProcessedEvent.event_id.in_(ids)
+        )
+        done = {(r.event_id, r.handler) for r in session.execute(processed)}
         states = {
-            d.handler: (d.status, d.next_attempt_at)
-            for d in session.scalars(select(EventDelivery).where(EventDelivery.event_id == event_id))
+            (d.event_id, d.handler): d
+            for d in session.scalars(select(EventDelivery).where(EventDelivery.event_id.in_(ids)))
         }
-    pending = False
+        scope = HandlerScope(kernel, tenant_id, session, enabled)
+        completed = []
+        for row in live:
+            event = Event(row.id, row.type, tenant_id, row.occurred_at, dict(row.payload))
+            pending = False
+            for sub in _due(kernel, event, enabled, done, states, now):
+                if sub is None:
+                    pending = True
+                    continue
+                error = _run(session, scope, event, sub)
+                if error is not None:
+                    status = _record_failure(kernel, session, states, event, sub, error)
+                    pending = pending or status != "parked"
+            if pending:
+                outcome[row.id] = "pending"
+            else:
+                completed.append(row.id)
+        if completed:
+            session.execute(
+                update(OutboxEvent)
+                .where(OutboxEvent.id.in_(completed), OutboxEvent.completed_at.is_(None))
+                .values(completed_at=utcnow())
+                .execution_options(synchronize_session=False)
+            )
+    return outcome
+
+
+def _due(
+    kernel: Kernel,
+    event: Event,
+    enabled: Mapping[str, Any],
+    done: set[tuple[uuid.UUID, str]],
+    states: Mapping[tuple[uuid.UUID, str], EventDelivery],
+    now: datetime,
+) -> Iterable[Subscription | None]:
+    """The handlers of ``event`` to run now; ``None`` for each one that waits for its next try."""
     for sub in kernel.events.subscribers(event.type):
         if sub.plugin != PLATFORM and sub.plugin not in enabled:
             continue
-        if sub.name in done:
+        if (event.id, sub.name) in done:
             continue
-        status, next_at = states.get(sub.name, (None, None))
-        if status == "parked":
+        state = states.get((event.id, sub.name))
+        if state is not None and state.status == "parked":
             continue
-        if next_at is not None and next_at > now:
-            pending = True
+        if state is not None and state.next_attempt_at is not None and state.next_attempt_at > now:
+            yield None
             continue
-        error = _run(kernel, event, sub, enabled)
-        if error is not None:
-            pending = pending or _record_failure(kernel, event, sub, error) != "parked"
-    if pending:
-        return "pending"
-    with kernel.db.transaction(tenant_id) as session:
-        session.execute(
-            update(OutboxEvent)
-            .where(OutboxEvent.id == event_id, OutboxEvent.completed_at.is_(None))
-            .values(completed_at=utcnow())
-            .execution_options(synchronize_session=False)
-        )
-    return "completed"
+        yield sub
 
 
-def _run(kernel: Kernel, event: Event, sub: Subscription, enabled: Mapping[str, Any]) -> str | None:
-    """``None`` when the handler's effect is committed (here or concurrently), else the error."""
-    session = kernel.db.session(event.tenant_id)
-    try:
-        session.begin()
-        session.add(ProcessedEvent(event_id=event.id, handler=sub.name))
+def _run(session: TenantSession, scope: HandlerScope, event: Event, sub: Subscription) -> str | None:
+    """``None`` when the handler's effect is in the transaction (or another worker's), else the error."""
+    job_id = encode_public_id("evt", event.id)
+    with log_context.bound(tenant_id=str(event.tenant_id), job_id=job_id):
+        savepoint = session.begin_nested()
         try:
+            session.add(ProcessedEvent(event_id=event.id, handler=sub.name))
             session.flush()
         except IntegrityError:
-            return None  # another worker processed (or is processing and committed) it
+            savepoint.rollback()
+            return None  # another worker processed it (and committed) while we looked
         try:
-            sub.handler(event, HandlerScope(kernel, event.tenant_id, session, enabled))
-            session.commit()
+            sub.handler(event, scope)
+            session.flush()
+            savepoint.commit()
         except Exception as exc:
-            session.rollback()
-            log.exception(
-                "event handler %s failed on %s %s", sub.name, event.type, event.id,
-                extra={"tenant_id": str(event.tenant_id)},
-            )
+            savepoint.rollback()
+            log.exception("handler %s failed on %s %s", sub.name, event.type, job_id)
             return f"{type(exc).__name__}: {exc}"[:2000]
         return None
-    finally:
-        session.close()
 
 
-def _record_failure(kernel: Kernel, event: Event, sub: Subscription, error: str) -> str:
+def _record_failure(
+    kernel: Kernel,
+    session: TenantSession,
+    states: dict[tuple[uuid.UUID, str], EventDelivery],
+    event: Event,
+    sub: Subscription,
+    error: str,
+) -> str:
     settings = kernel.settings
-    with kernel.db.transaction(event.tenant_id) as session:
-        state = session.get(EventDelivery, (event.tenant_id, event.id, sub.name))
-        if state is None:
-            state = EventDelivery(event_id=event.id, handler=sub.name, attempts=0, status="retrying")
-            session.add(state)
-        state.attempts += 1
-        state.last_error = error
-        if state.attempts >= settings.event_max_attempts:
-            state.status = "parked"
-            state.next_attempt_at = None
-            log.error("event %s parked for handler %s after %d attempts", event.id, sub.name, state.attempts)
-        else:
-            state.status = "retrying"
-            delay = backoff_seconds(state.attempts, settings.event_retry_base, settings.event_retry_cap)
-            state.next_attempt_at = utcnow() + timedelta(seconds=delay)
-        return state.status
+    state = states.get((event.id, sub.name))
+    if state is None:
+        state = EventDelivery(event_id=event.id, handler=sub.name, attempts=0, status="retrying")
+        session.add(state)
+        states[(event.id, sub.name)] = state
+    state.attempts += 1
+    state.last_error = error
+    if state.attempts >= settings.event_max_attempts:
+        state.status = "parked"
+        state.next_attempt_at = None
+        log.error(
+            "%s parked for handler %s after %d attempts", encode_public_id("evt", event.id), sub.name,
+            state.attempts, extra={"tenant_id": str(event.tenant_id)},
+        )
+    else:
+        state.status = "retrying"
+        delay = backoff_seconds(state.attempts, settings.event_retry_base, settings.event_retry_cap)
+        state.next_attempt_at = utcnow() + timedelta(seconds=delay)
+    session.flush()
+    return state.status
 
 
 def replay(kernel: Kernel, tenant_id: uuid.UUID, event_id: uuid.UUID, handler: str) -> bool:

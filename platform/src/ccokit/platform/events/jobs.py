@@ -11,7 +11,7 @@ import uuid
 from functools import cache
 from typing import TYPE_CHECKING
 
-from ccokit.platform.events.delivery import deliver
+from ccokit.platform.events.relay import deliver_inline
 
 if TYPE_CHECKING:
     from ccokit.platform.kernel import Kernel
@@ -30,14 +30,8 @@ def _kernel() -> Kernel:
 
 
 def deliver_events(pairs: list[list[str]]) -> dict[str, int]:
-    """Deliver each ``[tenant_id, event_id]``; returns how many completed and how many wait."""
-    from rq import get_current_job
-
-    job = get_current_job()
-    kernel = _kernel()
-    outcome = {"completed": 0, "pending": 0, "missing": 0}
-    for tenant_id, event_id in pairs:
-        result = deliver(kernel, uuid.UUID(tenant_id), uuid.UUID(event_id))
-        outcome[result] += 1
-        log.debug("event %s: %s", event_id, result, extra={"tenant_id": tenant_id, "job_id": job and job.id})
+    """Deliver each ``[tenant_id, event_id]``, one transaction per tenant; returns how many
+    events completed, still wait for a retry, or no longer exist."""
+    outcome = deliver_inline(_kernel(), [(uuid.UUID(t), uuid.UUID(e)) for t, e in pairs])
+    log.debug("delivered %s", outcome)
     return outcome

@@ -11,7 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from ccokit_sdk.models import TenantScoped, UTCDateTime, make_metadata, new_id, utcnow
 
-__all__ = ["Base", "EventDelivery", "OutboxEvent", "ProcessedEvent"]
+__all__ = ["Base", "EventDelivery", "JobSchedule", "OutboxEvent", "ProcessedEvent"]
 
 
 class Base(DeclarativeBase):
@@ -36,6 +36,8 @@ class OutboxEvent(TenantScoped, Base):
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    #: A delayed job is not handed out before this time.
+    available_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ProcessedEvent(TenantScoped, Base):
@@ -60,3 +62,19 @@ class EventDelivery(TenantScoped, Base):
     last_error: Mapped[str] = mapped_column(Text, default="")
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class JobSchedule(Base):
+    """When a periodic job runs next; one row per job, shared by every scheduler process.
+
+    A platform table (not a tenant's): the scheduler that moves ``next_run_at`` forward with a
+    conditional UPDATE is the one that fans the run out to the tenants, so two schedulers (or
+    two web processes of the embedded default) never run a period twice.
+    """
+
+    __tablename__ = "job_schedules"
+
+    job_type: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_fan_out: Mapped[int] = mapped_column(Integer, default=0)

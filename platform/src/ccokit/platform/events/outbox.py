@@ -7,8 +7,10 @@ back, the event never existed; if it commits, the relay will deliver it.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
@@ -17,8 +19,10 @@ from ccokit.platform.events.models import OutboxEvent
 from ccokit.platform.events.registry import EventRegistry
 from ccokit.tenants.database import TenantSession
 from ccokit.tenants.errors import TenantContextMissing
+from ccokit_sdk.jobs import JobFunction
+from ccokit_sdk.models import utcnow
 
-__all__ = ["InvalidEventPayload", "publish"]
+__all__ = ["InvalidEventPayload", "enqueue", "publish"]
 
 
 class InvalidEventPayload(ValueError):
@@ -36,7 +40,39 @@ def publish(
         clean = schema.dump(schema.load(dict(payload)))
     except ma.ValidationError as exc:
         raise InvalidEventPayload(f"{event_type}: {exc.messages}") from exc
-    event = OutboxEvent(type=event_type, payload=clean, attempts=0)
-    session.add(event)
+    return _add(session, event_type, clean, None)
+
+
+def enqueue(
+    session: TenantSession,
+    registry: EventRegistry,
+    job: JobFunction | str,
+    kwargs: Mapping[str, Any],
+    delay: timedelta | float | None = None,
+) -> uuid.UUID:
+    """Add a run of a registered job to ``session``'s transaction; returns the job's id.
+
+    The arguments must survive JSON unchanged (the job receives exactly what was given).
+    """
+    if session.tenant_id is None:
+        raise TenantContextMissing("a job runs for a tenant; none is set")
+    job_type = registry.job_type(job)
+    try:
+        clean = json.loads(json.dumps(dict(kwargs)))
+    except (TypeError, ValueError) as exc:
+        raise InvalidEventPayload(f"{job_type}: arguments must be JSON values: {exc}") from exc
+    if clean != dict(kwargs):
+        raise InvalidEventPayload(f"{job_type}: arguments change through JSON (tuples? non-str keys?)")
+    if isinstance(delay, (int, float)):
+        delay = timedelta(seconds=delay)
+    available_at = utcnow() + delay if delay else None
+    return _add(session, job_type, clean, available_at)
+
+
+def _add(
+    session: TenantSession, type_: str, payload: dict[str, Any], available_at: datetime | None
+) -> uuid.UUID:
+    row = OutboxEvent(type=type_, payload=payload, attempts=0, available_at=available_at)
+    session.add(row)
     session.flush()
-    return event.id
+    return row.id

@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
 
-from ccokit_sdk.events import EventType, Handler
+from ccokit_sdk.events import Event, EventType, Handler, HandlerContext
+from ccokit_sdk.jobs import JobFunction, job_name_of
 
-__all__ = ["ALL_EVENTS", "EventRegistry", "Subscription", "UnknownEventType"]
+__all__ = ["ALL_EVENTS", "JOB_PREFIX", "EventRegistry", "Schedule", "Subscription", "UnknownEventType"]
+
+#: Jobs travel the outbox as events of type ``job:<plugin>.<name>``; they are not event types.
+JOB_PREFIX = "job:"
+MIN_INTERVAL = timedelta(minutes=1)
 
 #: Subscribe to this to receive every declared event type (the platform's webhook fan-out does).
 ALL_EVENTS = "*"
@@ -24,11 +31,31 @@ class Subscription:
     handler: Handler
 
 
+@dataclass(frozen=True)
+class Schedule:
+    """A periodic job: ``job_type`` runs every ``interval`` for each tenant with ``plugin`` on."""
+
+    plugin: str
+    job_type: str
+    interval: timedelta
+
+
+def _job_adapter(fn: JobFunction) -> Handler:
+    def run_job(event: Event, ctx: HandlerContext) -> None:
+        fn(ctx, **event.payload)
+
+    return run_job
+
+
 @dataclass
 class EventRegistry:
     types: dict[str, EventType] = field(default_factory=dict)
     owners: dict[str, str] = field(default_factory=dict)
     subscriptions: dict[str, list[Subscription]] = field(default_factory=dict)
+    #: job type -> the subscription that runs it; function -> its job type
+    jobs: dict[str, Subscription] = field(default_factory=dict)
+    job_types: dict[Any, str] = field(default_factory=dict)
+    schedules: list[Schedule] = field(default_factory=list)
 
     def declare(self, owner: str, event_types: Iterable[EventType]) -> None:
         for event_type in event_types:
@@ -39,6 +66,8 @@ class EventRegistry:
             self.owners[event_type.name] = owner
 
     def get(self, name: str) -> EventType:
+        if name.startswith(JOB_PREFIX):
+            raise UnknownEventType(f"{name} is a job, not an event type")
         try:
             return self.types[name]
         except KeyError:
@@ -53,8 +82,36 @@ class EventRegistry:
             raise ValueError(f"{handler_name} subscribes to {event_type!r} twice")
         subs.append(Subscription(plugin, handler_name, handler))
 
+    def register_job(self, plugin: str, fn: JobFunction, name: str | None = None) -> str:
+        """Register ``fn`` as the job ``plugin.name``; returns its job type."""
+        job_name = job_name_of(fn, name)
+        job_type = f"{JOB_PREFIX}{plugin}.{job_name}"
+        if job_type in self.jobs:
+            raise ValueError(f"job {plugin}.{job_name} is registered twice")
+        self.jobs[job_type] = Subscription(plugin, f"{plugin}:job:{job_name}", _job_adapter(fn))
+        self.job_types[fn] = job_type
+        return job_type
+
+    def schedule(self, plugin: str, fn: JobFunction, interval: timedelta, name: str | None = None) -> str:
+        """Register ``fn`` and run it every ``interval`` for every tenant with ``plugin`` on."""
+        if interval < MIN_INTERVAL:
+            raise ValueError(f"a periodic job runs at most once a minute, not every {interval}")
+        job_type = self.register_job(plugin, fn, name)
+        self.schedules.append(Schedule(plugin, job_type, interval))
+        return job_type
+
+    def job_type(self, job: JobFunction | str) -> str:
+        """The job type of a registered function or of ``"plugin.name"``."""
+        job_type = f"{JOB_PREFIX}{job}" if isinstance(job, str) else self.job_types.get(job, "")
+        if job_type not in self.jobs:
+            raise UnknownEventType(f"{job!r} is not a registered job (register it with ctx.job in setup)")
+        return job_type
+
     def subscribers(self, event_type: str) -> list[Subscription]:
         """Handlers of ``event_type``: its own subscribers, then those of every event type."""
+        if event_type.startswith(JOB_PREFIX):
+            job = self.jobs.get(event_type)
+            return [job] if job is not None else []
         own = self.subscriptions.get(event_type, [])
         if event_type not in self.types:
             return list(own)

@@ -15,14 +15,15 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select, text, update
 
-from ccokit.platform.events.delivery import deliver
+from ccokit.platform.events.delivery import deliver_many
 from ccokit.platform.events.models import OutboxEvent
 from ccokit_sdk.models import utcnow
 
@@ -46,12 +47,14 @@ def claim(kernel: Kernel, batch: int, stale_after: float) -> list[tuple[uuid.UUI
                 {"batch": batch, "stale": stale_after},
             ).all()
         return sorted(((r[0], r[1]) for r in rows), key=lambda pair: pair[1])
-    cutoff = utcnow() - timedelta(seconds=stale_after)
+    now = utcnow()
+    cutoff = now - timedelta(seconds=stale_after)
     table = OutboxEvent.__table__
     with engine.begin() as conn:
         rows = conn.execute(
             select(table.c.tenant_id, table.c.id)
             .where(table.c.completed_at.is_(None))
+            .where((table.c.available_at.is_(None)) | (table.c.available_at <= now))
             .where((table.c.dispatched_at.is_(None)) | (table.c.dispatched_at < cutoff))
             .order_by(table.c.id)
             .limit(batch)
@@ -65,12 +68,24 @@ def claim(kernel: Kernel, batch: int, stale_after: float) -> list[tuple[uuid.UUI
     return [(r[0], r[1]) for r in rows]
 
 
-def deliver_inline(kernel: Kernel, pairs: Pairs) -> None:
+def by_tenant(pairs: Pairs) -> dict[uuid.UUID, list[uuid.UUID]]:
+    """Event ids grouped by tenant, each group in the order given (oldest first)."""
+    groups: dict[uuid.UUID, list[uuid.UUID]] = {}
     for tenant_id, event_id in pairs:
-        deliver(kernel, tenant_id, event_id)
+        groups.setdefault(tenant_id, []).append(event_id)
+    return groups
 
 
-def enqueue_with_rq(kernel: Kernel, pairs: Pairs, chunk: int = 50) -> None:
+def deliver_inline(kernel: Kernel, pairs: Pairs, now: datetime | None = None) -> dict[str, int]:
+    """Deliver in this thread, one transaction per tenant; how many events ended how."""
+    counts = {"completed": 0, "pending": 0, "missing": 0}
+    for tenant_id, event_ids in by_tenant(pairs).items():
+        for result in deliver_many(kernel, tenant_id, event_ids, now=now).values():
+            counts[result] += 1
+    return counts
+
+
+def enqueue_with_rq(kernel: Kernel, pairs: Pairs, chunk: int = 100) -> None:
     """One rq job per chunk of events; the job id is the first event's id, so a re-claim of the
     same chunk replaces rather than duplicates the job."""
     from rq import Queue
@@ -94,17 +109,23 @@ def relay_once(kernel: Kernel, dispatch: Callable[[Kernel, Pairs], None], batch:
     return len(pairs)
 
 
-def run_pending(kernel: Kernel, max_rounds: int = 100, tenant_id: uuid.UUID | None = None) -> int:
-    """Deliver, in this thread, every event that is due now: of one tenant, or of all.
+def run_pending(
+    kernel: Kernel, max_rounds: int = 100, tenant_id: uuid.UUID | None = None, now: datetime | None = None
+) -> int:
+    """Deliver, in this thread, every event that is due (at ``now``): of one tenant, or of all.
 
     For tests (including plugin authors' tests: the "synchronous jobs") and maintenance.
     """
     if tenant_id is not None:
+        now = now or utcnow()
         with kernel.db.transaction(tenant_id) as session:
             ids = list(session.scalars(
-                select(OutboxEvent.id).where(OutboxEvent.completed_at.is_(None)).order_by(OutboxEvent.id)
+                select(OutboxEvent.id)
+                .where(OutboxEvent.completed_at.is_(None))
+                .where(OutboxEvent.available_at.is_(None) | (OutboxEvent.available_at <= now))
+                .order_by(OutboxEvent.id)
             ))
-        deliver_inline(kernel, [(tenant_id, event_id) for event_id in ids])
+        deliver_inline(kernel, [(tenant_id, event_id) for event_id in ids], now)
         return len(ids)
     delivered = 0
     seen: set[uuid.UUID] = set()
@@ -113,23 +134,30 @@ def run_pending(kernel: Kernel, max_rounds: int = 100, tenant_id: uuid.UUID | No
         if not pairs:
             break
         seen.update(e for _, e in pairs)
-        deliver_inline(kernel, pairs)
+        deliver_inline(kernel, pairs, now)
         delivered += len(pairs)
     return delivered
 
 
 class EmbeddedRelay(threading.Thread):
-    """The embedded default's relay and worker in one daemon thread of the web process."""
+    """The embedded default's relay, worker and scheduler in one daemon thread of the web process."""
 
-    def __init__(self, kernel: Kernel, poll_seconds: float = 0.2) -> None:
+    def __init__(self, kernel: Kernel, poll_seconds: float = 0.2, schedule_seconds: float = 5.0) -> None:
         super().__init__(name="ccokit-embedded-relay", daemon=True)
         self.kernel = kernel
         self.poll_seconds = poll_seconds
+        self.schedule_seconds = schedule_seconds
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        from ccokit.platform.events.scheduler import run_due_schedules
+
+        next_schedule = 0.0
         while not self.stopping.is_set():
             try:
+                if time.monotonic() >= next_schedule:
+                    run_due_schedules(self.kernel)
+                    next_schedule = time.monotonic() + self.schedule_seconds
                 busy = relay_once(self.kernel, deliver_inline)
             except Exception:
                 log.exception("embedded relay round failed; retrying")
