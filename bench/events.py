@@ -1,0 +1,433 @@
+"""Benchmark: events per second from commit to handler, on PostgreSQL and Redis, with 1 and 2 workers.
+
+What runs (all real processes, loopback only): ``ccokit relay`` (the production relay, unchanged),
+one or two rq ``SimpleWorker`` processes running the platform's job
+``ccokit.platform.events.jobs.deliver_events`` (the ``ccokit worker`` loop with the benchmark's
+plugin added, as ``tests/platform/events/pinger_worker.py`` does, because a plugin without an entry
+point cannot be discovered), and a publisher process. The plugin (``bench/event_sink.py``, built
+only on the SDK) declares ``bench.pinged``; its handler adds one row per event to a table of its
+own, stamped with the time the handler ran.
+
+One round, with one set of processes (the relay and one or two workers):
+
+1. **Warm-up**: each worker has registered with rq, then ``--warmup`` events are delivered.
+2. **Live**: the publisher process commits ``--events`` events as fast as it can, ``--batch`` per
+   transaction through ``ccokit.platform.events.outbox.publish`` in ``db.transaction(tenant_id)``,
+   the tenants (``--tenants``) taking turns, while the relay and the workers deliver them.
+3. **Backlog**: the relay is paused (``SIGSTOP``), ``--events`` more events are committed, the
+   relay is resumed (``SIGCONT``) and the workers drain them with no publisher competing.
+
+**Events per second from commit to handler** (the headline, of the live part) = the live events /
+(the last live event's handler time − the first live event's ``occurred_at``): from the moment
+publishing started to the moment the last effect was written, publishing and delivery running at
+once, as in production. The publisher's own rate (events / span of ``occurred_at``) is printed
+beside it: when it is barely above the headline, publishing set the pace. ``occurred_at`` is
+stamped just before the event's transaction commits (at most one ``--batch`` earlier), the handler
+time just before the handler's transaction commits; both come from this machine's clock. The
+per-event latency (handler time − ``occurred_at``) is given as p50/p99; while the workers fall
+behind it is mostly queueing. The **backlog rate** = backlog events / (last handler time − the
+moment the relay was resumed) is what relay and workers do on their own.
+
+Rounds alternate 1, 2, 2, 1, ... workers, so that drift on a shared machine hurts both alike; the
+figures are medians over rounds. Between rounds the processes are stopped, the event tables and
+the benchmark's Redis database are emptied. ``lost`` (events without an effect) and
+``duplicated`` (effects beyond one per event) are summed over all rounds, warm-ups included: the
+effect table has no unique key on the event, so a duplicate would be counted, not refused.
+
+The machine has 2 cores: the publisher, the relay, the workers, PostgreSQL and Redis all share
+them, so the second worker competes with everything else rather than getting a core of its own.
+
+Everything the run creates (a database, an owner and an app role, the processes, a temporary
+directory, the keys in Redis database ``--redis-db``, which must be empty at the start) is
+removed at the end, also on error, Ctrl-C or SIGTERM. From the repository root:
+``.venv/bin/python bench/events.py [--help]``. The last line is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import math
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import event_sink
+import psycopg
+import redis
+from psycopg import sql
+
+PG_HOSTPORT = "127.0.0.1:5432"
+ADMIN = "postgres"
+REDIS_BASE = "redis://127.0.0.1:6379"
+SECRET_KEY = "bench-events-secret-key-0123456789-abcdefgh"
+PASSWORD = "bench password 0123456789"
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+CCOKIT = str(Path(sys.executable).parent / "ccokit")  # the venv's, next to its python
+WORKER_PATTERN = (1, 2, 2, 1)
+EVENT_TABLES = ("outbox_events", "processed_events", "event_deliveries", event_sink.TABLE)
+EFFECTS = sql.Identifier(event_sink.TABLE)
+EVENT = event_sink.EVENT_TYPE
+
+
+def dsn(user: str, db: str) -> str:
+    return f"postgresql://{user}@{PG_HOSTPORT}/{db}"
+
+
+def admin_execute(*statements: str, db: str = "postgres") -> None:
+    with psycopg.connect(dsn(ADMIN, db), autocommit=True) as conn:
+        for statement in statements:
+            conn.execute(statement.encode())
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile, in milliseconds."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)] * 1000
+
+
+# -- the processes' side: an app with the benchmark's plugin ---------------------------------------
+def build_kernel() -> Any:
+    """The kernel of an app built from the ``CCOKIT_*`` environment, with the plugin added."""
+    from ccokit.platform.app import create_app
+    from ccokit.platform.config import load_settings
+    from ccokit.platform.kernel import current_kernel
+    from ccokit.platform.plugin_host import discover_plugins
+
+    return current_kernel(create_app(load_settings(), plugins=[*discover_plugins(), event_sink.plugin]))
+
+
+def publish_events(
+    kernel: Any, tenants: Sequence[uuid.UUID], round_no: int, phase: str, count: int, batch: int
+) -> None:
+    """Commit ``count`` events, ``batch`` per transaction, the tenants taking turns."""
+    from ccokit.platform.events.outbox import publish
+
+    for k, start in enumerate(range(0, count, batch)):
+        with kernel.db.transaction(tenants[k % len(tenants)]) as session:
+            for n in range(start, min(start + batch, count)):
+                payload = {"round": round_no, "phase": phase, "n": n}
+                publish(session, kernel.events, event_sink.EVENT_TYPE, payload)
+
+
+def run_worker() -> None:
+    """The ``ccokit worker`` loop (rq's SimpleWorker on the events queue) with the plugin added."""
+    from rq import Queue, SimpleWorker
+
+    from ccokit.platform.events import jobs
+    from ccokit.platform.events.relay import EVENTS_QUEUE
+
+    kernel = build_kernel()
+    jobs._kernel = lambda: kernel  # the job's app is this one, plugin included
+    connection = redis.Redis.from_url(kernel.settings.redis_url)
+    SimpleWorker([Queue(EVENTS_QUEUE, connection=connection)], connection=connection).work()
+
+
+def run_publisher(args: argparse.Namespace) -> None:
+    kernel = build_kernel()
+    tenants = [uuid.UUID(t) for t in args.tenant_ids.split(",")]
+    publish_events(kernel, tenants, args.round, "live", args.events, args.batch)
+    kernel.db.dispose()
+
+
+# -- the benchmark's side ------------------------------------------------------------------------
+@contextlib.contextmanager
+def database(run_id: str, redis_url: str, tmp: Path) -> Iterator[tuple[str, dict[str, str]]]:
+    """Roles and a migrated database with the plugin's table; yields its name and the environment."""
+    from sqlalchemy import create_engine
+
+    owner, app, name = f"ccokit_bench_{run_id}_owner", f"ccokit_bench_{run_id}_app", f"ccokit_bench_{run_id}"
+    with contextlib.ExitStack() as stack:
+        admin_execute(f"CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS")
+        stack.callback(admin_execute, f"DROP ROLE IF EXISTS {owner}")
+        admin_execute(f"CREATE ROLE {app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
+        stack.callback(admin_execute, f"DROP ROLE IF EXISTS {app}")
+        admin_execute(f"CREATE DATABASE {name} OWNER {owner}")
+        stack.callback(admin_execute, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        # The plugin's table first, as its owner: `ccokit migrate` then gives it row-level
+        # security and the app role's grants like every other tenant table.
+        engine = create_engine("postgresql+psycopg://" + dsn(owner, name).split("://", 1)[1])
+        try:
+            event_sink.Base.metadata.create_all(engine)
+        finally:
+            engine.dispose()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CCOKIT_")}
+        env.update(
+            CCOKIT_ENV="test", CCOKIT_SECRET_KEY=SECRET_KEY, CCOKIT_REDIS_URL=redis_url,
+            CCOKIT_SIGNUP_RATE_LIMIT="1000000 per minute", CCOKIT_STORAGE_URL=f"file://{tmp / 'blobs'}",
+            CCOKIT_DATABASE_URL=dsn(app, name), CCOKIT_MIGRATION_DATABASE_URL=dsn(owner, name),
+            CCOKIT_LOG_LEVEL="WARNING",
+        )
+        subprocess.run([CCOKIT, "migrate"], env=env, check=True, timeout=300, stdout=subprocess.DEVNULL)
+        yield name, env
+
+
+class Processes:
+    """Child processes, each in its own session with its output in a log file; all stopped on exit."""
+
+    def __init__(self, env: dict[str, str], logs: Path) -> None:
+        self.env = env
+        self.logs = logs
+        self.running: dict[str, subprocess.Popen[bytes]] = {}
+
+    def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+        with (self.logs / f"{name}.log").open("ab") as out:
+            proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+        self.running[name] = proc
+        return proc
+
+    def tail(self, name: str) -> str:
+        return (self.logs / f"{name}.log").read_text(errors="replace")[-3000:]
+
+    def check(self) -> None:
+        for name, proc in self.running.items():
+            if proc.poll() is not None and name != "publisher":
+                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{self.tail(name)}")
+
+    def stop_all(self) -> None:
+        for proc in self.running.values():
+            if proc.poll() is None:
+                proc.terminate()  # rq stops after its current job; the relay at once
+                proc.send_signal(signal.SIGCONT)  # in case it was paused
+        for proc in self.running.values():
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=10)
+        self.running.clear()
+
+
+def wait_for(what: str, condition: Any, processes: Processes, timeout: float, interval: float = 0.1) -> bool:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        processes.check()
+        if time.monotonic() > deadline:
+            print(f"  timed out after {timeout:.0f} s waiting for {what}", flush=True)
+            return False
+        time.sleep(interval)
+    return True
+
+
+class Counts:
+    """Read the outcome as the superuser (who is not held by row-level security)."""
+
+    def __init__(self, db: str) -> None:
+        self.conn = psycopg.connect(dsn(ADMIN, db), autocommit=True)
+
+    def value(self, query: sql.Composable, *params: Any) -> Any:
+        return self.conn.execute(query, params).fetchone()[0]  # type: ignore[index]
+
+    def effects(self) -> int:
+        return int(self.value(sql.SQL("SELECT count(DISTINCT event_id) FROM {}").format(EFFECTS)))
+
+    def outcome(self) -> dict[str, Any]:
+        published = self.value(sql.SQL("SELECT count(*) FROM outbox_events WHERE type = %s"), EVENT)
+        lost = self.value(sql.SQL(
+            "SELECT count(*) FROM outbox_events o WHERE o.type = %s AND NOT EXISTS "
+            "(SELECT 1 FROM {} e WHERE e.tenant_id = o.tenant_id AND e.event_id = o.id)"
+        ).format(EFFECTS), EVENT)
+        duplicated = self.value(sql.SQL(
+            "SELECT coalesce(sum(c - 1), 0) FROM "
+            "(SELECT count(*) AS c FROM {} GROUP BY tenant_id, event_id) g"
+        ).format(EFFECTS))
+        return {"published": int(published), "lost": int(lost), "duplicated": int(duplicated)}
+
+    def timings(self, phase: str) -> list[tuple[float, float]]:
+        """``(occurred_at, first handler time)`` in epoch seconds of each handled event of ``phase``."""
+        return self.conn.execute(sql.SQL(
+            "SELECT extract(epoch FROM o.occurred_at)::float8, extract(epoch FROM e.first)::float8 "
+            "FROM outbox_events o JOIN (SELECT tenant_id, event_id, min(handled_at) AS first FROM {} "
+            "GROUP BY tenant_id, event_id) e ON e.tenant_id = o.tenant_id AND e.event_id = o.id "
+            "WHERE o.type = %s AND o.payload->>'phase' = %s"
+        ).format(EFFECTS), (EVENT, phase)).fetchall()
+
+    def empty_event_tables(self) -> None:
+        present = [t for t in EVENT_TABLES if self.value(sql.SQL("SELECT to_regclass(%s) IS NOT NULL"), t)]
+        self.conn.execute(sql.SQL("TRUNCATE {}").format(sql.SQL(", ").join(map(sql.Identifier, present))))
+        self.conn.execute(b"VACUUM (ANALYZE)")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def signup_tenants(env: dict[str, str], count: int, tag: str) -> tuple[Any, list[uuid.UUID]]:
+    """Sign up tenants through the API (in-process), with the plugin enabled like any other."""
+    from ccokit.platform.app import create_app
+    from ccokit.platform.config import load_settings
+    from ccokit.platform.kernel import current_kernel
+    from ccokit.platform.plugin_host import discover_plugins
+    from ccokit_sdk.ids import decode_public_id
+
+    app = create_app(load_settings(env), plugins=[*discover_plugins(), event_sink.plugin])
+    client = app.test_client()
+    tenants = []
+    for i in range(count):
+        slug = f"{tag}-{i:03d}"
+        resp = client.post("/api/v1/signup", json={
+            "name": f"Bench {slug}", "slug": slug, "owner_email": f"owner@{slug}.example",
+            "owner_password": PASSWORD,
+        })
+        if resp.status_code != 201:
+            raise RuntimeError(f"signup: {resp.status_code} {resp.get_data(as_text=True)[:500]}")
+        tenants.append(decode_public_id("ten", resp.get_json()["tenant"]["id"]))
+    return current_kernel(app), tenants
+
+
+def event_round(
+    round_no: int, workers: int, args: argparse.Namespace, kernel: Any, tenants: list[uuid.UUID],
+    processes: Processes, counts: Counts, broker: redis.Redis,
+) -> dict[str, Any]:
+    """One round with ``workers`` workers: warm-up, live publishing, then a backlog; its figures."""
+    from rq import Worker
+
+    counts.empty_event_tables()
+    broker.flushdb()
+    worker_argv = [sys.executable, str(HERE / "events.py"), "--role", "worker"]
+    expected = args.warmup
+    try:
+        relay = processes.start("relay", [CCOKIT, "relay"])
+        for w in range(workers):
+            processes.start(f"worker{w + 1}", worker_argv)
+        wait_for("the workers", lambda: len(Worker.all(connection=broker)) >= workers, processes, 60)
+        publish_events(kernel, tenants, round_no, "warmup", args.warmup, args.batch)
+        wait_for("the warm-up", lambda: counts.effects() >= expected, processes, 60)
+
+        publisher = processes.start("publisher", [
+            sys.executable, str(HERE / "events.py"), "--role", "publish", "--round", str(round_no),
+            "--events", str(args.events), "--batch", str(args.batch),
+            "--tenant-ids", ",".join(map(str, tenants)),
+        ])
+        expected += args.events
+
+        def drained() -> bool:
+            if publisher.poll() not in (None, 0):
+                tail = processes.tail("publisher")
+                raise RuntimeError(f"publisher exited with {publisher.returncode}:\n{tail}")
+            return publisher.returncode == 0 and counts.effects() >= expected
+
+        wait_for("the live events", drained, processes, args.timeout, interval=0.25)
+
+        relay.send_signal(signal.SIGSTOP)  # the backlog piles up committed but unclaimed
+        try:
+            publish_events(kernel, tenants, round_no, "backlog", args.events, args.batch)
+        finally:
+            released = time.time()
+            relay.send_signal(signal.SIGCONT)
+        expected += args.events
+        wait_for("the backlog", lambda: counts.effects() >= expected, processes, args.timeout, interval=0.25)
+    finally:
+        processes.stop_all()
+    broker.flushdb()
+    out = counts.outcome()
+    live, backlog = counts.timings("live"), counts.timings("backlog")
+    out["rate"] = out["publish_rate"] = out["drain_rate"] = 0.0
+    out["p50"] = out["p99"] = out["seconds"] = math.nan
+    if live:
+        start, end = min(o for o, _ in live), max(h for _, h in live)
+        out["rate"] = len(live) / (end - start)
+        out["publish_rate"] = len(live) / max(max(o for o, _ in live) - start, 1e-9)
+        out["p50"], out["p99"] = pct([h - o for o, h in live], 50), pct([h - o for o, h in live], 99)
+        out["seconds"] = end - start
+    if backlog:
+        out["drain_rate"] = len(backlog) / (max(h for _, h in backlog) - released)
+    print(f"round {round_no + 1}/{args.rounds}, {workers} worker{'s' if workers > 1 else ''}: "
+          f"{len(live)} events in {out['seconds']:.1f} s = {out['rate']:.0f}/s commit to handler "
+          f"(published at {out['publish_rate']:.0f}/s), latency p50 {out['p50']:.0f} ms, "
+          f"p99 {out['p99']:.0f} ms; backlog of {len(backlog)} drained at {out['drain_rate']:.0f}/s; "
+          f"lost {out['lost']}, duplicated {out['duplicated']} of {out['published']}", flush=True)
+    return out
+
+
+def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    run_id = uuid.uuid4().hex[:10]
+    redis_url = f"{REDIS_BASE}/{args.redis_db}"
+    broker = redis.Redis.from_url(redis_url)
+    if broker.dbsize():
+        raise SystemExit(f"Redis database {args.redis_db} is not empty; pick another with --redis-db")
+    with contextlib.ExitStack() as stack:
+        stack.callback(broker.close)
+        stack.callback(broker.flushdb)  # after the processes stopped (callbacks run in reverse)
+        print(f"database ccokit_bench_{run_id}: creating and migrating; {os.cpu_count()} cores", flush=True)
+        name, env = stack.enter_context(database(run_id, redis_url, tmp))
+        kernel, tenants = signup_tenants(env, args.tenants, f"e{run_id[:6]}")
+        stack.callback(kernel.db.dispose)
+        counts = Counts(name)
+        stack.callback(counts.close)
+        processes = Processes(env, tmp)
+        stack.callback(processes.stop_all)
+        print(f"{args.tenants} tenants; {args.rounds} rounds of {args.events} events "
+              f"(+{args.warmup} warm-up), {args.batch} per transaction", flush=True)
+        results: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+        for r in range(args.rounds):
+            workers = WORKER_PATTERN[r % len(WORKER_PATTERN)]
+            results[workers].append(event_round(r, workers, args, kernel, tenants, processes, counts, broker))
+    summary: dict[str, Any] = {}
+    for workers, rounds in results.items():
+        if not rounds:
+            summary[f"events_per_s_{workers}w"] = None
+            continue
+        rate = statistics.median(x["rate"] for x in rounds)
+        p50 = statistics.median(x["p50"] for x in rounds)
+        p99 = statistics.median(x["p99"] for x in rounds)
+        published = statistics.median(x["publish_rate"] for x in rounds)
+        drain = statistics.median(x["drain_rate"] for x in rounds)
+        print(f"{workers} worker{'s' if workers > 1 else ''}, median of {len(rounds)} rounds: {rate:.0f} "
+              f"events/s commit to handler (publisher {published:.0f}/s), latency p50 {p50:.0f} ms, "
+              f"p99 {p99:.0f} ms; backlog drained at {drain:.0f}/s", flush=True)
+        summary[f"events_per_s_{workers}w"] = round(rate, 1)
+    every = [x for rounds in results.values() for x in rounds]
+    lost, duplicated = sum(x["lost"] for x in every), sum(x["duplicated"] for x in every)
+    print(f"goal: >= 1,000 events/s with 2 workers; lost {lost}, duplicated {duplicated} "
+          f"over {sum(x['published'] for x in every)} events", flush=True)
+    return {
+        "events_per_s_1w": summary["events_per_s_1w"], "events_per_s_2w": summary["events_per_s_2w"],
+        "webhooks_per_s": None, "lost": lost, "duplicated": duplicated,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
+    )
+    parser.add_argument("--events", type=int, default=5000, help="timed events per round")
+    parser.add_argument("--rounds", type=int, default=4, help="rounds, alternating 1, 2, 2, 1 workers")
+    parser.add_argument("--tenants", type=int, default=10, help="tenants the events are spread over")
+    parser.add_argument("--batch", type=int, default=100, help="events per published transaction")
+    parser.add_argument("--warmup", type=int, default=200, help="untimed events before each round")
+    parser.add_argument("--timeout", type=float, default=120, help="seconds a round may take")
+    parser.add_argument("--redis-db", type=int, default=13, help="an empty Redis database number")
+    parser.add_argument("--role", choices=["bench", "worker", "publish"], default="bench",
+                        help=argparse.SUPPRESS)
+    parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--tenant-ids", default="", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.role == "worker":
+        return run_worker()
+    if args.role == "publish":
+        return run_publisher(args)
+    if min(args.events, args.rounds, args.tenants, args.batch, args.warmup, args.timeout) < 1:
+        parser.error("every number must be at least 1")
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind and clean up as on Ctrl-C
+    try:
+        with tempfile.TemporaryDirectory(prefix="ccokit-bench-events-") as tmp:
+            result = run(args, Path(tmp))
+    except KeyboardInterrupt:
+        sys.exit("interrupted; the database, roles, processes and Redis keys of this run were removed")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
