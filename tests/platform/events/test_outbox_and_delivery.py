@@ -8,7 +8,7 @@ from collections.abc import Callable
 import pytest
 from sqlalchemy import select, text, update
 
-from ccokit.platform.events.delivery import deliver, replay
+from ccokit.platform.events.delivery import deliver, deliver_many, replay
 from ccokit.platform.events.models import EventDelivery, OutboxEvent
 from ccokit.platform.events.outbox import InvalidEventPayload, publish
 from ccokit.platform.events.relay import claim, run_pending
@@ -152,3 +152,36 @@ def test_a_lost_dispatch_is_handed_out_again_after_the_redelivery_interval(
     assert event_id in again
     deliver(kernel, shop.tenant_id, event_id)
     assert count_effects(shop) == 1
+
+
+def test_one_failing_handler_in_a_batch_costs_only_its_own_retry(
+    kernel: Kernel, shop: TenantInfo, pinger: Pinger, count_effects: Callable[[TenantInfo], int]
+) -> None:
+    event_ids = ping(kernel, shop, *range(10))
+    pinger.failures_left = 1  # the first handler call of the batch raises
+    outcome = deliver_many(kernel, shop.tenant_id, event_ids)
+    assert sorted(outcome.values()) == ["completed"] * 9 + ["pending"]
+    assert outcome[event_ids[0]] == "pending"
+    assert count_effects(shop) == 9
+    # Each handler ran once: the failed one is not run again in the same delivery.
+    assert sorted(pinger.calls) == sorted(event_ids)
+    assert outbox_state(kernel, shop) == {"events": 10, "completed": 9, "parked": 0, "retrying": 1}
+
+
+def test_concurrent_batches_of_the_same_events_have_one_effect_each(
+    kernel: Kernel, shop: TenantInfo, count_effects: Callable[[TenantInfo], int]
+) -> None:
+    event_ids = ping(kernel, shop, *range(50))
+    barrier = threading.Barrier(3)
+
+    def worker() -> None:
+        barrier.wait()
+        deliver_many(kernel, shop.tenant_id, event_ids)
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert count_effects(shop) == 50
+    assert outbox_state(kernel, shop)["completed"] == 50

@@ -229,7 +229,9 @@ def _stamp_and_check(session: Session, flush_context: UOWTransaction, instances:
 
 @event.listens_for(TenantSession, "after_begin")
 def _set_row_level_security(session: Session, transaction: Any, connection: Any) -> None:
-    _apply_setting(connection, session.info.get("tenant_id"))
+    # A savepoint inherits the transaction's setting; setting it again would cost a round trip.
+    if not transaction.nested:
+        _apply_setting(connection, session.info.get("tenant_id"))
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
