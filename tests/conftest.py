@@ -63,6 +63,8 @@ def base_env(**extra: str) -> dict[str, str]:
         "CCOKIT_SIGNUP_RATE_LIMIT": "100000 per minute",
         "CCOKIT_TOKEN_RATE_LIMIT": "100000 per minute",
         "CCOKIT_SIGNIN_RATE_LIMIT": "100000 per minute",
+        "CCOKIT_PUBLIC_RATE_LIMIT": "100000 per minute",
+        "CCOKIT_TENANT_RATE_LIMIT": "100000 per minute",
     }
     env.update(extra)
     return env

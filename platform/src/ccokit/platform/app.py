@@ -11,14 +11,13 @@ import logging
 from collections.abc import Iterable
 
 from flask import Flask, request
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_smorest import Api, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ccokit.platform import authentication, health, oauth, request_ids
-from ccokit.platform.api import events_admin, members, plugins_admin, signup, workspace
+from ccokit.platform import authentication, health, oauth, rate_limits, request_ids
+from ccokit.platform.api import audit_events, events_admin, members, plugins_admin, signup, workspace
 from ccokit.platform.config import Settings, load_settings
+from ccokit.platform.idempotency import http as idempotency
 from ccokit.platform.kernel import Kernel
 from ccokit.platform.oauth import authorize as oauth_authorize
 from ccokit.platform.oauth import endpoints as oauth_endpoints
@@ -59,9 +58,6 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_SECURE=settings.base_url.startswith("https://"),
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
-        RATELIMIT_HEADERS_ENABLED=True,
-        RATELIMIT_SWALLOW_ERRORS=True,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # 面包坊, not \u9762\u5305\u574a
     if settings.trusted_proxies:
@@ -87,8 +83,8 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
     app.before_request(_require_json_bodies)
     authentication.init_app(app)
 
-    api = Api(app)
-    limiter = Limiter(get_remote_address, app=app)
+    api = Api(app, spec_kwargs={"extra_plugins": [idempotency.IdempotencyKeyDoc()]})
+    limiter = rate_limits.init_app(app, settings)
     limiter.limit(lambda: settings.signup_rate_limit)(signup.blueprint)
 
     app.register_blueprint(health.blueprint)
@@ -102,10 +98,12 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
         members.blueprint,
         plugins_admin.blueprint,
         events_admin.blueprint,
+        audit_events.blueprint,
     )
     for blueprint in platform_blueprints:
         api.register_blueprint(blueprint)
     host.setup(app, api)
+    idempotency.init_app(app)  # after authentication, the rate limits and the plugin guard
     document_security(api, host)
     install_error_handlers(app)
     return app

@@ -44,6 +44,10 @@ class Settings:
     signup_rate_limit: str = "20 per minute"
     token_rate_limit: str = "300 per minute"  # noqa: S105 - a rate, not a secret
     signin_rate_limit: str = "20 per minute"
+    #: Unauthenticated API calls per client IP.
+    public_rate_limit: str = "300 per minute"
+    #: Replaces every plan's ``requests_per_minute`` when set (single-merchant installs, load tests).
+    tenant_rate_limit: str | None = None
     signup_plan: str = "free"
     log_level: str = "INFO"
     event_redelivery_seconds: float = 30.0
@@ -189,6 +193,10 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         signup_rate_limit=_rate_limit(env, "CCOKIT_SIGNUP_RATE_LIMIT", "20 per minute"),
         token_rate_limit=_rate_limit(env, "CCOKIT_TOKEN_RATE_LIMIT", "300 per minute"),
         signin_rate_limit=_rate_limit(env, "CCOKIT_SIGNIN_RATE_LIMIT", "20 per minute"),
+        public_rate_limit=_rate_limit(env, "CCOKIT_PUBLIC_RATE_LIMIT", "300 per minute"),
+        tenant_rate_limit=(
+            _rate_limit(env, "CCOKIT_TENANT_RATE_LIMIT", "") if get("CCOKIT_TENANT_RATE_LIMIT") else None
+        ),
         signup_plan=signup_plan,
         log_level=log_level,
         max_content_length=_int(env, "CCOKIT_MAX_CONTENT_LENGTH", 1 << 20, 1024, 1 << 30),

@@ -40,12 +40,15 @@ def alembic_config(host: PluginHost) -> Config:
     cfg.set_main_option("path_separator", "os")
     locations = [TENANT_VERSIONS, str(_HERE / "versions"), *host.migration_locations()]
     cfg.set_main_option("version_locations", os.pathsep.join(locations))
+    from ccokit.platform.audit.models import Base as AuditBase
     from ccokit.platform.events.models import Base as EventsBase
+    from ccokit.platform.idempotency.models import Base as IdempotencyBase
     from ccokit.platform.oauth.models import Base as OAuthBase
     from ccokit.tenants.models import Base as TenantBase
 
     # The metadata lets `alembic revision --autogenerate` compare every branch's models.
     metadata = [TenantBase.metadata, OAuthBase.metadata, EventsBase.metadata]
+    metadata += [IdempotencyBase.metadata, AuditBase.metadata]
     metadata += [p.metadata for p in host.plugins.values() if p.metadata is not None]
     cfg.attributes["metadata"] = metadata
     return cfg

@@ -10,6 +10,7 @@ PLATFORM_SCOPES: tuple[Scope, ...] = (
     Scope("tenant:read", "See the workspace, its plan and its plugins", "agent"),
     Scope("members:read", "See the workspace's members", "agent"),
     Scope("tenant:admin", "Manage the workspace: members, apps, plugins, suspension, deletion", "admin"),
+    Scope("audit:read", "Read the workspace's audit log of administrative changes", "admin"),
 )
 
 

@@ -13,9 +13,11 @@ from flask_smorest import Blueprint, abort
 from marshmallow import fields, validate
 from sqlalchemy import select
 
+from ccokit.platform.audit.recorder import record_audit
 from ccokit.platform.events.delivery import replay
 from ccokit.platform.events.models import EventDelivery, OutboxEvent, ProcessedEvent
 from ccokit.platform.kernel import current_kernel
+from ccokit_sdk.ids import encode_public_id
 from ccokit_sdk.pagination import CursorArgsSchema, page_of
 from ccokit_sdk.plugin import current, parse_public_id, require_scope
 from ccokit_sdk.schemas import PublicIdField
@@ -124,6 +126,9 @@ def replay_event(event_id: str) -> Any:
         abort(409, message="no handler of this event is parked")
     current().session.close()
     kernel = current_kernel()
-    for handler in parked:
-        replay(kernel, current().tenant_id, event.id, handler)
+    replayed = [h for h in parked if replay(kernel, current().tenant_id, event.id, h)]
+    # Each handler is replayed in its own transaction; the audit row follows the last of them.
+    target = encode_public_id("evt", event.id)
+    record_audit(current().session, "event.replayed", "event", target, after={"handlers": replayed})
+    current().session.commit()
     return _detail(_load(event_id))

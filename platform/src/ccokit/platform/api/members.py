@@ -14,10 +14,12 @@ from ccokit.platform.api.schemas import (
     MemberPatchSchema,
     MemberSchema,
 )
+from ccokit.platform.audit.recorder import record_audit
 from ccokit.tenants.errors import EmailTaken
 from ccokit.tenants.models import Member
 from ccokit.tenants.plans import get_plan
 from ccokit.tenants.registry import add_member, count_members
+from ccokit_sdk.ids import encode_public_id
 from ccokit_sdk.pagination import CursorArgsSchema, page_of
 from ccokit_sdk.plugin import ROLES, current, parse_public_id, require_scope
 
@@ -29,6 +31,17 @@ def _load(member_id: str) -> Member:
     if member is None:
         abort(404)
     return member
+
+
+def _shown(member: Member) -> dict[str, Any]:
+    return dict(MemberSchema().dump(member))
+
+
+def _audit(action: str, member: Member, before: dict[str, Any] | None) -> None:
+    record_audit(
+        current().session, action, "member", encode_public_id("mem", member.id),
+        before=before, after=_shown(member),
+    )
 
 
 def _check_may_assign(role: str) -> None:
@@ -61,6 +74,7 @@ def create_member(data: dict[str, Any]) -> Any:
         member = add_member(session, **data)
     except EmailTaken:
         abort(409, key="email_taken", messages={"email": ["This email is already a member."]})
+    _audit("member.created", member, None)
     session.commit()
     return member
 
@@ -86,8 +100,10 @@ def update_member(data: dict[str, Any], member_id: str) -> Any:
     )
     if demoting_owner and _active_owners() <= 1:
         abort(409, message="a workspace keeps at least one active owner")
+    before = _shown(member)
     for key, value in data.items():
         setattr(member, key, value)
+    _audit("member.updated", member, before)
     current().session.commit()
     return member
 
@@ -101,7 +117,9 @@ def remove_member(member_id: str) -> None:
     _check_may_assign(member.role)
     if member.role == "owner" and _active_owners() <= 1:
         abort(409, message="a workspace keeps at least one active owner")
+    before = _shown(member)
     member.status = "disabled"
+    _audit("member.disabled", member, before)
     current().session.commit()
 
 

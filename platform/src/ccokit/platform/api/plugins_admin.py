@@ -9,6 +9,7 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
 from ccokit.platform.api.schemas import PluginListSchema, PluginSchema, PluginSettingsSchema
+from ccokit.platform.audit.recorder import record_audit
 from ccokit.platform.kernel import current_kernel
 from ccokit.platform.plugin_host import UnknownPlugin
 from ccokit.tenants.models import TenantPlugin
@@ -44,6 +45,23 @@ def _row(name: str) -> TenantPlugin | None:
     return current().session.get(TenantPlugin, (current().tenant_id, name))
 
 
+def _state(row: TenantPlugin | None) -> dict[str, Any]:
+    """What an audit event records of a plugin's switch: enabled, and the stored settings."""
+    return {"enabled": bool(row and row.enabled), "settings": dict(row.settings or {}) if row else {}}
+
+
+def _switch(name: str, enabled: bool) -> Any:
+    plugin = _plugin(name)
+    before = _state(_row(name))
+    row = current_kernel().plugins.set_enabled(current().session, name, enabled)
+    after = _state(row)
+    if before != after:
+        action = "plugin.enabled" if enabled else "plugin.disabled"
+        record_audit(current().session, action, "plugin", name, before=before, after=after)
+    current().session.commit()
+    return _describe(plugin, row)
+
+
 @blueprint.get("")
 @require_scope("tenant:read")
 @blueprint.response(200, PluginListSchema)
@@ -65,10 +83,7 @@ def get_plugin(name: str) -> Any:
 @require_scope("tenant:admin")
 @blueprint.response(200, PluginSchema)
 def enable_plugin(name: str) -> Any:
-    plugin = _plugin(name)
-    row = current_kernel().plugins.set_enabled(current().session, name, True)
-    current().session.commit()
-    return _describe(plugin, row)
+    return _switch(name, True)
 
 
 @blueprint.post("/<name>/disable")
@@ -76,10 +91,7 @@ def enable_plugin(name: str) -> Any:
 @blueprint.response(200, PluginSchema)
 def disable_plugin(name: str) -> Any:
     """Disable the plugin: its routes answer 404 to this workspace; its data is kept."""
-    plugin = _plugin(name)
-    row = current_kernel().plugins.set_enabled(current().session, name, False)
-    current().session.commit()
-    return _describe(plugin, row)
+    return _switch(name, False)
 
 
 @blueprint.put("/<name>/settings")
@@ -89,9 +101,11 @@ def disable_plugin(name: str) -> Any:
 def configure_plugin(data: dict[str, Any], name: str) -> Any:
     """Replace the plugin's settings; they are validated by the plugin's own schema."""
     plugin = _plugin(name)
+    before = _state(_row(name))
     try:
         row = current_kernel().plugins.configure(current().session, name, data["settings"])
     except ma.ValidationError as exc:
         abort(422, messages={"settings": exc.messages})
+    record_audit(current().session, "plugin.configured", "plugin", name, before=before, after=_state(row))
     current().session.commit()
     return _describe(plugin, row)

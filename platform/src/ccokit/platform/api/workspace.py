@@ -8,11 +8,22 @@ from flask import g
 from flask_smorest import Blueprint, abort
 
 from ccokit.platform.api.schemas import DeleteTenantArgsSchema, TenantPatchSchema, TenantSchema
+from ccokit.platform.audit.recorder import record_audit
 from ccokit.platform.kernel import current_kernel
-from ccokit.platform.provisioning import delete_tenant, set_tenant_status
+from ccokit.platform.provisioning import delete_tenant
+from ccokit.tenants.models import Tenant
 from ccokit_sdk.plugin import current, require_scope
 
 blueprint = Blueprint("workspace", __name__, url_prefix="/api/v1/tenant", description="Your workspace")
+
+
+def _shown(tenant: Tenant) -> dict[str, Any]:
+    return dict(TenantSchema().dump(tenant))
+
+
+def _audit(action: str, tenant: Tenant, before: dict[str, Any]) -> None:
+    target = _shown(tenant)["id"]
+    record_audit(current().session, action, "workspace", target, before=before, after=_shown(tenant))
 
 
 @blueprint.get("")
@@ -29,7 +40,9 @@ def get_workspace() -> Any:
 @blueprint.response(200, TenantSchema)
 def rename_workspace(data: dict[str, Any]) -> Any:
     tenant = g.tenant
+    before = _shown(tenant)
     tenant.name = data["name"]
+    _audit("workspace.updated", tenant, before)
     current().session.commit()
     return tenant
 
@@ -39,7 +52,12 @@ def rename_workspace(data: dict[str, Any]) -> Any:
 @blueprint.response(200, TenantSchema)
 def suspend_workspace() -> Any:
     """Suspend the workspace: every API call of it answers 403 until an operator resumes it."""
-    return set_tenant_status(current_kernel(), current().tenant_id, "suspended")
+    tenant = g.tenant
+    before = _shown(tenant)
+    tenant.status = "suspended"
+    _audit("workspace.suspended", tenant, before)  # in the same transaction as the suspension
+    current().session.commit()
+    return tenant
 
 
 @blueprint.delete("")

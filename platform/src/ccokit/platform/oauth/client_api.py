@@ -12,6 +12,7 @@ from typing import Any, NoReturn
 from flask_smorest import Blueprint, abort
 from sqlalchemy import select
 
+from ccokit.platform.audit.recorder import record_audit
 from ccokit.platform.kernel import current_kernel
 from ccokit.platform.oauth.clients import (
     ClientRuleError,
@@ -72,6 +73,16 @@ def _check_scopes(scopes: list[str], *, client_role: str, grant_types: list[str]
         abort(403, message=str(error))
 
 
+def _shown(client: OAuthClient) -> dict[str, Any]:
+    return dict(ClientSchema().dump(client))
+
+
+def _audit(
+    action: str, client: OAuthClient, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> None:
+    record_audit(current().session, action, "oauth_client", client.client_id, before=before, after=after)
+
+
 def _with_secret(client: OAuthClient, secret: str | None) -> dict[str, Any]:
     """The client's fields plus its one-time secret, for the response schema to serialize."""
     body = {name: getattr(client, name) for name in ClientSchema().fields}
@@ -111,6 +122,7 @@ def register_client(data: dict[str, Any]) -> Any:
     _check_scopes(data["scopes"], client_role=data["role"], grant_types=data["grant_types"])
     session = current().session
     client, secret = create_client(session, **data)
+    _audit("oauth_client.created", client, None, _shown(client))
     session.commit()
     return _with_secret(client, secret)
 
@@ -129,6 +141,7 @@ def get_client(client_id: str) -> Any:
 def update_client(data: dict[str, Any], client_id: str) -> Any:
     """Rename an application, or replace its redirect URIs or scopes."""
     client = _load(client_id)
+    before = _shown(client)
     if "redirect_uris" in data:
         try:
             check_redirect_uris(data["redirect_uris"])
@@ -142,6 +155,8 @@ def update_client(data: dict[str, Any], client_id: str) -> Any:
         client.scopes = list(dict.fromkeys(data["scopes"]))
     if "name" in data:
         client.name = data["name"]
+    current().session.flush()  # updated_at is set on flush
+    _audit("oauth_client.updated", client, before, _shown(client))
     current().session.commit()
     return client
 
@@ -156,6 +171,7 @@ def rotate_client_secret(client_id: str) -> Any:
         secret = rotate_secret(current().session, client)
     except ClientRuleError:
         abort(409, message="a public client has no secret to rotate")
+    _audit("oauth_client.secret_rotated", client, None, None)
     current().session.commit()
     return _with_secret(client, secret)
 
@@ -166,5 +182,7 @@ def rotate_client_secret(client_id: str) -> Any:
 def remove_client(client_id: str) -> None:
     """Delete an application: its secret, refresh tokens and access tokens stop working at once."""
     client = _load(client_id)
+    before = _shown(client)
     delete_client(current().session, client, current_kernel().settings.access_token_ttl)
+    _audit("oauth_client.deleted", client, before, None)
     current().session.commit()
