@@ -5,16 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from flask import Flask
+from flask import Flask, request
 from flask.testing import FlaskClient
+from flask_smorest import Blueprint, abort
 from sqlalchemy import func, select, update
 
+from ccokit.platform.app import create_app
 from ccokit.platform.audit.models import AuditEvent
 from ccokit.platform.audit.recorder import REDACTED, redact
 from ccokit.platform.events.models import EventDelivery
 from ccokit.platform.events.relay import run_pending
 from ccokit.platform.kernel import Kernel, current_kernel
+from ccokit.platform.plugin_host import discover_plugins
 from ccokit_sdk.ids import encode_public_id
+from ccokit_sdk.plugin import Plugin, current, require_scope
 from tests.conftest import TenantInfo, bearer, issue_token, signup
 from tests.platform.events.conftest import Pinger, build, ping
 
@@ -237,3 +241,41 @@ def test_redaction_hides_secret_looking_fields_at_any_depth() -> None:
                     "webhook": {"signing_secret": "w", "url": "https://h.example"}})
     assert shown == {"name": "x", "api_key": REDACTED, "nested": [{"client_secret": REDACTED, "password": None}],
                      "webhook": {"signing_secret": REDACTED, "url": "https://h.example"}}
+
+
+# -- plugins audit their own admin changes through the SDK -----------------------------------------
+
+retrain = Blueprint("audited_bot", __name__, description="A plugin that audits its admin changes")
+
+
+@retrain.post("/retrain")
+@require_scope("tenant:admin")
+@retrain.response(200)
+def retrain_bot() -> Any:
+    current().audit("bot.retrained", "bot", "bot_1", before={"version": 1},
+                    after={"version": 2, "api_key": "sk-live-123"})
+    if request.args.get("fail"):
+        abort(409, message="the model store is busy")  # the change and its audit row go together
+    current().session.commit()
+    return {}
+
+
+AUDITED = Plugin(name="audited", version="1", title={"en": "Audited"},
+                 setup=lambda ctx: ctx.register_blueprint(retrain))
+
+
+def test_a_plugin_audits_through_the_request_context(pg_settings: Any) -> None:
+    app = create_app(pg_settings, plugins=[*discover_plugins(), AUDITED])
+    try:
+        client = app.test_client()
+        shop = signup(client)
+        token = issue_token(client, shop)
+        assert client.post("/api/v1/audited/retrain?fail=1", headers=bearer(token)).status_code == 409
+        assert _audit(client, token, action="bot.retrained") == []
+        assert client.post("/api/v1/audited/retrain", headers=bearer(token)).status_code == 200
+        event = _one(client, token, "bot.retrained")
+        assert event["target"] == {"type": "bot", "id": "bot_1"}
+        assert event["after"] == {"version": 2, "api_key": REDACTED}
+        assert event["actor"]["id"] == shop.client_id
+    finally:
+        current_kernel(app).db.dispose()

@@ -191,6 +191,21 @@ class RequestContext(Protocol):
         after the commit (not before ``delay``). ``job`` is the function or ``"plugin.name"``;
         ``kwargs`` must be JSON values."""
 
+    def audit(
+        self,
+        action: str,
+        target_type: str,
+        target_id: str,
+        *,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record an administrative change in the workspace's audit log, in this request's
+        transaction (commit with the change). ``action`` reads ``<thing>.<past tense>``
+        (``bot.retrained``); ``target_id`` is the object's public id; fields of ``before`` and
+        ``after`` whose names suggest a secret are redacted. Who, from where and when are
+        filled in by the platform."""
+
 
 def current() -> RequestContext:
     """The request's tenant context; raises ``RuntimeError`` outside an authenticated request."""

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, current_app, g
 
+from ccokit.platform.audit.recorder import record_audit
 from ccokit.platform.config import Settings
 from ccokit.platform.events.outbox import enqueue, publish
 from ccokit.platform.events.registry import EventRegistry
@@ -73,3 +74,15 @@ class RequestScope:
     ) -> uuid.UUID:
         """Write a run of a registered job into this request's transaction."""
         return enqueue(self.session, current_kernel().events, job, kwargs, delay)
+
+    def audit(
+        self,
+        action: str,
+        target_type: str,
+        target_id: str,
+        *,
+        before: Mapping[str, Any] | None = None,
+        after: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Write an audit event into this request's transaction."""
+        record_audit(self.session, action, target_type, target_id, before=before, after=after)
