@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 
+import httpx
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.serving import make_server
 
 from ccokit.platform.app import create_app
 from ccokit.platform.config import Settings
@@ -69,6 +73,37 @@ def test_a_tenant_held_at_three_times_its_limit_costs_another_tenant_nothing(
     assert a_statuses.count(429) == 2 * limit
     assert b_statuses == [200] * limit
     assert b_statuses.count(429) == 0
+
+
+def test_concurrent_floods_over_real_sockets_stay_within_the_flooding_tenant(build: Callable[..., Flask]) -> None:
+    """A floods from eight connections at once while B works: A gets exactly its budget, B all."""
+    limit = 40
+    app = build(tenant_rate_limit=f"{limit} per hour")
+    client = app.test_client()
+    a, b = signup(client), signup(client)
+    token_a, token_b = issue_token(client, a), issue_token(client, b)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{server.server_port}/api/v1/tenant"
+    try:
+        with httpx.Client(timeout=30) as http:
+            def call(token: str) -> int:
+                return http.get(url, headers=bearer(token)).status_code
+
+            with ThreadPoolExecutor(max_workers=10) as pool:
+                a_calls = [pool.submit(call, token_a) for _ in range(3 * limit)]
+                b_calls = [pool.submit(call, token_b) for _ in range(limit)]
+                a_statuses = [f.result() for f in a_calls]
+                b_statuses = [f.result() for f in b_calls]
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+    assert a_statuses.count(200) == limit  # the Redis counter is atomic across threads
+    assert a_statuses.count(429) == 2 * limit
+    assert b_statuses.count(429) == 0
+    assert b_statuses == [200] * limit
 
 
 def test_the_budget_is_the_tenants_not_the_tokens(build: Callable[..., Flask]) -> None:
