@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from datetime import timedelta
 
 from flask import Flask, request
 from flask_smorest import Api, abort
@@ -17,7 +18,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ccokit.platform import authentication, health, oauth, rate_limits, request_ids
 from ccokit.platform.api import audit_events, events_admin, members, plugins_admin, signup, workspace
 from ccokit.platform.config import Settings, load_settings
+from ccokit.platform.events.retention import purge_delivered_events
 from ccokit.platform.idempotency import http as idempotency
+from ccokit.platform.idempotency.store import purge_expired_keys
 from ccokit.platform.kernel import Kernel
 from ccokit.platform.oauth import authorize as oauth_authorize
 from ccokit.platform.oauth import endpoints as oauth_endpoints
@@ -78,6 +81,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
         events=host.events,
     )
     app.extensions["ccokit"] = kernel
+    _schedule_maintenance(kernel)
 
     request_ids.init_app(app)
     app.before_request(_require_json_bodies)
@@ -107,6 +111,12 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
     document_security(api, host)
     install_error_handlers(app)
     return app
+
+
+def _schedule_maintenance(kernel: Kernel) -> None:
+    """Housekeeping the scheduler runs across all tenants (``ccokit scheduler``)."""
+    kernel.events.maintain("purge_idempotency_keys", lambda k: purge_expired_keys(k.db), timedelta(hours=1))
+    kernel.events.maintain("purge_delivered_events", purge_delivered_events, timedelta(hours=1))
 
 
 def _require_json_bodies() -> None:

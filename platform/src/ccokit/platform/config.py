@@ -54,6 +54,7 @@ class Settings:
     event_retry_base: float = 10.0
     event_retry_cap: float = 3600.0
     event_max_attempts: int = 8
+    event_retention_days: int = 7
     max_content_length: int = 1 << 20
     trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -205,6 +206,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         event_retry_base=_float(env, "CCOKIT_EVENT_RETRY_BASE_SECONDS", 10.0, 0.01, 3600),
         event_retry_cap=_float(env, "CCOKIT_EVENT_RETRY_CAP_SECONDS", 3600.0, 0.01, 86400),
         event_max_attempts=_int(env, "CCOKIT_EVENT_MAX_ATTEMPTS", 8, 1, 50),
+        event_retention_days=_int(env, "CCOKIT_EVENT_RETENTION_DAYS", 7, 1, 3650),
     )
     return replace(settings, **overrides) if overrides else settings
 

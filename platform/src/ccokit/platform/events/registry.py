@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -10,7 +10,15 @@ from typing import Any
 from ccokit_sdk.events import Event, EventType, Handler, HandlerContext
 from ccokit_sdk.jobs import JobFunction, job_name_of
 
-__all__ = ["ALL_EVENTS", "JOB_PREFIX", "EventRegistry", "Schedule", "Subscription", "UnknownEventType"]
+__all__ = [
+    "ALL_EVENTS",
+    "JOB_PREFIX",
+    "EventRegistry",
+    "Maintenance",
+    "Schedule",
+    "Subscription",
+    "UnknownEventType",
+]
 
 #: Jobs travel the outbox as events of type ``job:<plugin>.<name>``; they are not event types.
 JOB_PREFIX = "job:"
@@ -40,6 +48,15 @@ class Schedule:
     interval: timedelta
 
 
+@dataclass(frozen=True)
+class Maintenance:
+    """Platform housekeeping across all tenants: ``run(kernel)`` every ``interval``."""
+
+    name: str
+    run: Callable[[Any], object]
+    interval: timedelta
+
+
 def _job_adapter(fn: JobFunction) -> Handler:
     def run_job(event: Event, ctx: HandlerContext) -> None:
         fn(ctx, **event.payload)
@@ -56,6 +73,7 @@ class EventRegistry:
     jobs: dict[str, Subscription] = field(default_factory=dict)
     job_types: dict[Any, str] = field(default_factory=dict)
     schedules: list[Schedule] = field(default_factory=list)
+    maintenance: list[Maintenance] = field(default_factory=list)
 
     def declare(self, owner: str, event_types: Iterable[EventType]) -> None:
         for event_type in event_types:
@@ -99,6 +117,12 @@ class EventRegistry:
         job_type = self.register_job(plugin, fn, name)
         self.schedules.append(Schedule(plugin, job_type, interval))
         return job_type
+
+    def maintain(self, name: str, run: Callable[[Any], object], interval: timedelta) -> None:
+        """Run platform housekeeping ``run(kernel)`` every ``interval`` in the scheduler."""
+        if any(m.name == name for m in self.maintenance):
+            raise ValueError(f"maintenance task {name!r} is registered twice")
+        self.maintenance.append(Maintenance(name, run, interval))
 
     def job_type(self, job: JobFunction | str) -> str:
         """The job type of a registered function or of ``"plugin.name"``."""

@@ -9,12 +9,16 @@ the periods it missed rather than running them all at once when it returns.
 
 The runs then travel like any job: the relay hands them to the workers, which run them exactly
 once per tenant, with retries and parking.
+
+Platform maintenance (expired idempotency keys, delivered events past retention) is scheduled
+the same way but runs here, in the scheduler, across all tenants at once through the owner's
+``SECURITY DEFINER`` functions; one that fails is logged and runs again next period.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, insert, select, text, update
@@ -36,47 +40,66 @@ log = logging.getLogger(__name__)
 
 
 def run_due_schedules(kernel: Kernel, now: datetime | None = None) -> int:
-    """Fan out every periodic job that is due at ``now``; returns how many runs were written."""
+    """Fan out every periodic job that is due at ``now``, then run due platform maintenance;
+    returns how many job runs were written."""
     now = now or utcnow()
     written = 0
     for schedule in kernel.events.schedules:
-        _ensure_row(kernel, schedule, now)
         with kernel.db.engine.begin() as conn:
-            table = JobSchedule.__table__
-            due_at = conn.execute(
-                select(table.c.next_run_at).where(table.c.job_type == schedule.job_type)
-            ).scalar_one()
-            if due_at > now:
+            following = _claim(kernel, conn, schedule.job_type, schedule.interval, now)
+            if following is None:
                 continue
-            following = due_at + schedule.interval
-            if following <= now:  # missed periods are skipped, not caught up
-                following = now + schedule.interval
-            claimed = conn.execute(
-                update(table)
-                .where(table.c.job_type == schedule.job_type, table.c.next_run_at == due_at)
-                .values(next_run_at=following, last_run_at=now)
-            ).rowcount
-            if claimed != 1:
-                continue  # another scheduler took this period
             count = _fan_out(conn, schedule)
+            table = JobSchedule.__table__
             conn.execute(
                 update(table).where(table.c.job_type == schedule.job_type).values(last_fan_out=count)
             )
         log.info("periodic job %s: %d tenants, next at %s", schedule.job_type, count, following.isoformat())
         written += count
+    for task in kernel.events.maintenance:
+        key = f"maintenance:{task.name}"
+        with kernel.db.engine.begin() as conn:
+            following = _claim(kernel, conn, key, task.interval, now)
+        if following is None:
+            continue
+        try:
+            result = task.run(kernel)
+        except Exception:
+            log.exception("maintenance %s failed; it runs again at %s", task.name, following.isoformat())
+        else:
+            log.info("maintenance %s: %s", task.name, result)
     return written
 
 
-def _ensure_row(kernel: Kernel, schedule: Schedule, now: datetime) -> None:
+def _claim(kernel: Kernel, conn: Connection, key: str, interval: timedelta, now: datetime) -> datetime | None:
+    """Move ``key``'s next run one interval on if it is due; the new time, or ``None`` if not
+    due or another scheduler took this period. Missed periods are skipped, not caught up."""
+    _ensure_row(kernel, key, now)
+    table = JobSchedule.__table__
+    due_at = conn.execute(select(table.c.next_run_at).where(table.c.job_type == key)).scalar_one()
+    if due_at > now:
+        return None
+    following = due_at + interval
+    if following <= now:
+        following = now + interval
+    claimed = conn.execute(
+        update(table)
+        .where(table.c.job_type == key, table.c.next_run_at == due_at)
+        .values(next_run_at=following, last_run_at=now)
+    ).rowcount
+    return following if claimed == 1 else None
+
+
+def _ensure_row(kernel: Kernel, key: str, now: datetime) -> None:
     """A new periodic job runs at once, then every interval."""
     table = JobSchedule.__table__
     with kernel.db.engine.connect() as conn:
-        exists = conn.execute(select(table.c.job_type).where(table.c.job_type == schedule.job_type)).first()
+        exists = conn.execute(select(table.c.job_type).where(table.c.job_type == key)).first()
     if exists:
         return
     try:
         with kernel.db.engine.begin() as conn:
-            conn.execute(insert(table).values(job_type=schedule.job_type, next_run_at=now, last_fan_out=0))
+            conn.execute(insert(table).values(job_type=key, next_run_at=now, last_fan_out=0))
     except IntegrityError:
         pass  # another scheduler created it first
 
