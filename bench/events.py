@@ -134,8 +134,11 @@ def run_worker() -> None:
 
 
 def run_publisher(args: argparse.Namespace) -> None:
+    """Build the app, say so through ``--ready-file``, and publish once a line arrives on stdin."""
     kernel = build_kernel()
     tenants = [uuid.UUID(t) for t in args.tenant_ids.split(",")]
+    Path(args.ready_file).touch()
+    sys.stdin.readline()
     publish_events(kernel, tenants, args.round, "live", args.events, args.batch)
     kernel.db.dispose()
 
@@ -180,10 +183,10 @@ class Processes:
         self.logs = logs
         self.running: dict[str, subprocess.Popen[bytes]] = {}
 
-    def start(self, name: str, argv: list[str]) -> subprocess.Popen[bytes]:
+    def start(self, name: str, argv: list[str], stdin: int | None = None) -> subprocess.Popen[bytes]:
         with (self.logs / f"{name}.log").open("ab") as out:
-            proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                    start_new_session=True)
+            proc = subprocess.Popen(argv, cwd=ROOT, env=self.env, stdin=stdin, stdout=out,
+                                    stderr=subprocess.STDOUT, start_new_session=True)
         self.running[name] = proc
         return proc
 
@@ -201,6 +204,8 @@ class Processes:
                 proc.terminate()  # rq stops after its current job; the relay at once
                 proc.send_signal(signal.SIGCONT)  # in case it was paused
         for proc in self.running.values():
+            if proc.stdin is not None:
+                proc.stdin.close()
             try:
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
@@ -297,19 +302,24 @@ def event_round(
     broker.flushdb()
     worker_argv = [sys.executable, str(HERE / "events.py"), "--role", "worker"]
     expected = args.warmup
+    ready = processes.logs / f"publisher-{round_no}.ready"
     try:
+        publisher = processes.start("publisher", [
+            sys.executable, str(HERE / "events.py"), "--role", "publish", "--round", str(round_no),
+            "--events", str(args.events), "--batch", str(args.batch), "--ready-file", str(ready),
+            "--tenant-ids", ",".join(map(str, tenants)),
+        ], stdin=subprocess.PIPE)
         relay = processes.start("relay", [CCOKIT, "relay"])
         for w in range(workers):
             processes.start(f"worker{w + 1}", worker_argv)
         wait_for("the workers", lambda: len(Worker.all(connection=broker)) >= workers, processes, 60)
         publish_events(kernel, tenants, round_no, "warmup", args.warmup, args.batch)
         wait_for("the warm-up", lambda: counts.effects() >= expected, processes, 60)
+        wait_for("the publisher", lambda: ready.exists() or publisher.poll() is not None, processes, 60)
 
-        publisher = processes.start("publisher", [
-            sys.executable, str(HERE / "events.py"), "--role", "publish", "--round", str(round_no),
-            "--events", str(args.events), "--batch", str(args.batch),
-            "--tenant-ids", ",".join(map(str, tenants)),
-        ])
+        assert publisher.stdin is not None
+        publisher.stdin.write(b"go\n")  # its app is built: the live part starts now
+        publisher.stdin.close()
         expected += args.events
 
         def drained() -> bool:
@@ -402,7 +412,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.ArgumentDefaultsHelpFormatter
     )
-    parser.add_argument("--events", type=int, default=5000, help="timed events per round")
+    parser.add_argument("--events", type=int, default=10_000, help="timed events per round")
     parser.add_argument("--rounds", type=int, default=4, help="rounds, alternating 1, 2, 2, 1 workers")
     parser.add_argument("--tenants", type=int, default=10, help="tenants the events are spread over")
     parser.add_argument("--batch", type=int, default=100, help="events per published transaction")
@@ -413,6 +423,7 @@ def main() -> None:
                         help=argparse.SUPPRESS)
     parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--tenant-ids", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--ready-file", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role == "worker":
         return run_worker()
