@@ -16,6 +16,9 @@ harness behind these fixtures through the ``ccokit.testing`` entry point instead
 
 Fixtures: ``ccokit_harness``, ``ccokit_app``, ``ccokit_tenant``, ``ccokit_token``,
 ``ccokit_client`` and ``ccokit_plugins`` (override it to choose what gets enabled).
+
+:class:`AsyncWSGITransport` runs a WSGI app in-process for :class:`ccokit_sdk.AsyncClient`, as
+``httpx.WSGITransport`` does for :class:`ccokit_sdk.Client`.
 """
 
 from __future__ import annotations
@@ -26,9 +29,18 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, Protocol
 
+import anyio.to_thread
+import httpx
 import pytest
 
-__all__ = ["HARNESS_GROUP", "AuthorizedClient", "Harness", "TenantCredentials", "load_harness"]
+__all__ = [
+    "HARNESS_GROUP",
+    "AsyncWSGITransport",
+    "AuthorizedClient",
+    "Harness",
+    "TenantCredentials",
+    "load_harness",
+]
 
 HARNESS_GROUP = "ccokit.testing"
 
@@ -95,6 +107,28 @@ class AuthorizedClient:
 
     def delete(self, *args: Any, **kwargs: Any) -> Any:
         return self.open(*args, method="DELETE", **kwargs)
+
+
+class AsyncWSGITransport(httpx.AsyncBaseTransport):
+    """Serve an :class:`httpx.AsyncClient` from a WSGI app (a Flask app) in the same process.
+
+    httpx has no asynchronous WSGI transport; this one runs each call of the (blocking) app in a
+    worker thread through anyio, so the event loop keeps running while the app works.
+    """
+
+    def __init__(self, app: Any, **wsgi_options: Any) -> None:
+        self._wsgi = httpx.WSGITransport(app=app, **wsgi_options)
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        await request.aread()  # the WSGI side reads the body synchronously
+
+        def call() -> httpx.Response:
+            response = self._wsgi.handle_request(request)
+            response.read()
+            return response
+
+        answered = await anyio.to_thread.run_sync(call)
+        return httpx.Response(answered.status_code, headers=answered.headers, content=answered.content)
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,33 @@
+"""Every result type of the API client, in one place to import from.
+
+Each is a frozen dataclass (see :mod:`ccokit_sdk.objects`): typed attributes, ``extra`` for
+members a newer server added, ``to_dict()`` for the JSON as sent.
+"""
+
+from __future__ import annotations
+
+from ccokit_sdk.lists import AsyncPager, Page, Pager
+from ccokit_sdk.objects import APIObject
+from ccokit_sdk.resources.audit_events import AuditActor, AuditEvent, AuditTarget
+from ccokit_sdk.resources.events import Event, HandlerState
+from ccokit_sdk.resources.members import Member
+from ccokit_sdk.resources.plugins import PluginInfo
+from ccokit_sdk.resources.quick_replies import QuickReply, RenderedReply
+from ccokit_sdk.resources.tenant import Tenant
+
+__all__ = [
+    "APIObject",
+    "AsyncPager",
+    "AuditActor",
+    "AuditEvent",
+    "AuditTarget",
+    "Event",
+    "HandlerState",
+    "Member",
+    "Page",
+    "Pager",
+    "PluginInfo",
+    "QuickReply",
+    "RenderedReply",
+    "Tenant",
+]
