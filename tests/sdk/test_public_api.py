@@ -1,0 +1,86 @@
+"""The public import paths of ccokit_sdk's client, pinned: changing them breaks merchants' code.
+
+A name added here is a promise; a name removed needs a deprecation first. Every public module
+declares ``__all__``, and everything in it is importable.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+PUBLIC = {
+    "ccokit_sdk": {
+        "APIConnectionError", "APIError", "APITimeoutError", "AsyncClient", "AuthenticationError", "BadRequest",
+        "CcokitError", "Client", "Conflict", "InvalidPublicId", "NotFound", "PermissionDenied", "RateLimited",
+        "RetryPolicy", "ServerError", "ValidationError", "WebhookVerificationError", "decode_public_id",
+        "encode_public_id", "new_id",
+    },
+    "ccokit_sdk.client": {"DEFAULT_TIMEOUT", "AsyncClient", "Client"},
+    "ccokit_sdk.errors": {
+        "APIConnectionError", "APIError", "APITimeoutError", "AuthenticationError", "BadRequest", "CcokitError",
+        "Conflict", "NotFound", "PermissionDenied", "RateLimited", "ServerError", "ValidationError",
+        "WebhookVerificationError",
+    },
+    "ccokit_sdk.webhooks": {"DEFAULT_TOLERANCE", "SECRET_PREFIX", "WebhookVerificationError", "sign", "verify"},
+    "ccokit_sdk.types": {
+        "APIObject", "AsyncPager", "AuditActor", "AuditEvent", "AuditTarget", "Event", "HandlerState", "Member",
+        "Page", "Pager", "PluginInfo", "QuickReply", "RenderedReply", "Tenant",
+    },
+    "ccokit_sdk.lists": {"AsyncPager", "Page", "Pager"},
+    "ccokit_sdk.objects": {"APIObject"},
+    "ccokit_sdk.retries": {"RETRY_STATUSES", "RetryPolicy", "parse_retry_after"},
+    "ccokit_sdk.testing": {
+        "HARNESS_GROUP", "AsyncWSGITransport", "AuthorizedClient", "Harness", "TenantCredentials", "load_harness",
+    },
+}
+
+
+@pytest.mark.parametrize("module_name", sorted(PUBLIC))
+def test_public_names_are_exactly_these(module_name: str) -> None:
+    module = importlib.import_module(module_name)
+    assert set(module.__all__) == PUBLIC[module_name]
+    assert len(module.__all__) == len(set(module.__all__))
+    for name in module.__all__:
+        assert getattr(module, name) is not None
+
+
+def test_the_top_level_names_are_the_same_objects_as_in_their_modules() -> None:
+    import ccokit_sdk
+    from ccokit_sdk import client, errors, webhooks
+
+    assert ccokit_sdk.Client is client.Client
+    assert ccokit_sdk.AsyncClient is client.AsyncClient
+    for name in PUBLIC["ccokit_sdk.errors"]:
+        assert getattr(ccokit_sdk, name) is getattr(errors, name)
+    assert webhooks.WebhookVerificationError is errors.WebhookVerificationError
+
+
+def test_every_module_of_the_client_declares_all() -> None:
+    for name in ("auth", "answers", "engine", "resources.namespace", "resources.tenant", "resources.members",
+                 "resources.plugins", "resources.events", "resources.audit_events", "resources.quick_replies"):
+        module = importlib.import_module(f"ccokit_sdk.{name}")
+        assert isinstance(module.__all__, list), name
+        assert module.__all__, name
+
+
+def test_the_client_has_a_namespace_per_resource() -> None:
+    from ccokit_sdk import AsyncClient, Client
+
+    sync = Client("http://localhost", access_token="t")
+    asynchronous = AsyncClient("http://localhost", access_token="t")
+    names = {"tenant", "members", "plugins", "events", "audit_events", "quick_replies"}
+    assert names <= set(vars(sync))
+    assert names <= set(vars(asynchronous))
+    for name in names:
+        mine, theirs = getattr(sync, name), getattr(asynchronous, name)
+        public = {m for m in dir(mine) if not m.startswith("_")}
+        assert public == {m for m in dir(theirs) if not m.startswith("_")}, name
+    sync.close()
+
+
+def test_the_package_is_typed() -> None:
+    from importlib.resources import files
+
+    assert files("ccokit_sdk").joinpath("py.typed").is_file()
