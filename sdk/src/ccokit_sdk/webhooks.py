@@ -39,9 +39,12 @@ def _key(secret: str | bytes) -> bytes:
         return secret
     encoded = secret.removeprefix(SECRET_PREFIX)
     try:
-        return base64.b64decode(encoded, validate=True)
+        key = base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except (binascii.Error, ValueError) as exc:
         raise WebhookVerificationError("the signing secret is not whsec_ followed by base64") from exc
+    if not key:
+        raise WebhookVerificationError("the signing secret is empty")
+    return key
 
 
 def _as_bytes(payload: str | bytes) -> bytes:
