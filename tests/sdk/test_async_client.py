@@ -60,6 +60,13 @@ def test_every_namespace_answers_awaited(recorder: Recorder, tenant: TenantInfo)
             with pytest.raises(ValidationError) as invalid:
                 await sdk.members.create(email="nope", display_name="X", role="agent", password=PASSWORD)
             assert "email" in invalid.value.errors
+            app_client = await sdk.api_clients.create(name="Sync job", scopes=["tenant:read"])
+            assert app_client.client_secret
+            assert (await sdk.api_clients.update(app_client.client_id, name="Job")).name == "Job"
+            assert app_client.client_id in [c.client_id async for c in sdk.api_clients.list()]
+            assert (await sdk.api_clients.rotate_secret(app_client.client_id)).client_secret
+            assert (await sdk.api_clients.get(app_client.client_id)).client_secret is None
+            await sdk.api_clients.delete(app_client.client_id)
 
     asyncio.run(scenario())
 

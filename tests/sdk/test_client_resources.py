@@ -170,3 +170,24 @@ def test_a_narrow_token_is_refused_what_it_may_not_do(app: Flask, tenant: Tenant
     assert denied.value.status == 403
     token_request = recorder.requests("POST", "/oauth/token")[0]
     assert token_request.status == 200
+
+
+def test_api_clients_create_use_rotate_and_delete(sdk: Client, recorder: Recorder) -> None:
+    app_client = sdk.api_clients.create(name="Reporting", scopes=["tenant:read", "members:read"], role="agent")
+    assert app_client.client_id.startswith("cli_")
+    assert app_client.client_secret
+    assert app_client.client_secret not in repr(app_client)
+    listed = {c.client_id: c for c in sdk.api_clients.list()}
+    assert listed[app_client.client_id].client_secret is None
+    assert sdk.api_clients.update(app_client.client_id, name="Reports").name == "Reports"
+    with Client("http://localhost", client_id=app_client.client_id, client_secret=app_client.client_secret,
+                transport=httpx.WSGITransport(app=recorder)) as reporting:
+        assert [m.role for m in reporting.members.list()] == ["owner"]
+        with pytest.raises(PermissionDenied):
+            reporting.members.create(email="x@shop.example", display_name="X", role="agent", password=PASSWORD)
+    rotated = sdk.api_clients.rotate_secret(app_client.client_id)
+    assert rotated.client_secret
+    assert rotated.client_secret != app_client.client_secret
+    sdk.api_clients.delete(app_client.client_id)
+    with pytest.raises(NotFound):
+        sdk.api_clients.get(app_client.client_id)

@@ -25,7 +25,7 @@ PUBLIC = {
     },
     "ccokit_sdk.webhooks": {"DEFAULT_TOLERANCE", "SECRET_PREFIX", "WebhookVerificationError", "sign", "verify"},
     "ccokit_sdk.types": {
-        "APIObject", "AsyncPager", "AuditActor", "AuditEvent", "AuditTarget", "Event", "HandlerState", "Member",
+        "APIClient", "APIObject", "AsyncPager", "AuditActor", "AuditEvent", "AuditTarget", "Event", "HandlerState", "Member",
         "Page", "Pager", "PluginInfo", "QuickReply", "RenderedReply", "Tenant",
     },
     "ccokit_sdk.lists": {"AsyncPager", "Page", "Pager"},
@@ -59,7 +59,8 @@ def test_the_top_level_names_are_the_same_objects_as_in_their_modules() -> None:
 
 def test_every_module_of_the_client_declares_all() -> None:
     for name in ("auth", "answers", "engine", "resources.namespace", "resources.tenant", "resources.members",
-                 "resources.plugins", "resources.events", "resources.audit_events", "resources.quick_replies"):
+                 "resources.plugins", "resources.events", "resources.audit_events", "resources.quick_replies",
+                 "resources.api_clients"):
         module = importlib.import_module(f"ccokit_sdk.{name}")
         assert isinstance(module.__all__, list), name
         assert module.__all__, name
@@ -70,7 +71,7 @@ def test_the_client_has_a_namespace_per_resource() -> None:
 
     sync = Client("http://localhost", access_token="t")
     asynchronous = AsyncClient("http://localhost", access_token="t")
-    names = {"tenant", "members", "plugins", "events", "audit_events", "quick_replies"}
+    names = {"tenant", "members", "plugins", "events", "audit_events", "quick_replies", "api_clients"}
     assert names <= set(vars(sync))
     assert names <= set(vars(asynchronous))
     for name in names:

@@ -32,6 +32,7 @@ import httpx
 
 from ccokit_sdk.auth import ClientCredentials, StaticToken
 from ccokit_sdk.engine import AsyncEngine, SyncEngine
+from ccokit_sdk.resources.api_clients import APIClientService, AsyncAPIClientService
 from ccokit_sdk.resources.audit_events import AsyncAuditEventService, AuditEventService
 from ccokit_sdk.resources.events import AsyncEventService, EventService
 from ccokit_sdk.resources.members import AsyncMemberService, MemberService
@@ -129,6 +130,7 @@ class Client:
         self.events = EventService(self._engine)
         self.audit_events = AuditEventService(self._engine)
         self.quick_replies = QuickReplyService(self._engine)
+        self.api_clients = APIClientService(self._engine)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -186,6 +188,7 @@ class AsyncClient:
         self.events = AsyncEventService(self._engine)
         self.audit_events = AsyncAuditEventService(self._engine)
         self.quick_replies = AsyncQuickReplyService(self._engine)
+        self.api_clients = AsyncAPIClientService(self._engine)
 
     @property
     def retry(self) -> RetryPolicy:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from ccokit_sdk.lists import AsyncPager, Page, Pager
 from ccokit_sdk.objects import APIObject
+from ccokit_sdk.resources.api_clients import APIClient
 from ccokit_sdk.resources.audit_events import AuditActor, AuditEvent, AuditTarget
 from ccokit_sdk.resources.events import Event, HandlerState
 from ccokit_sdk.resources.members import Member
@@ -16,6 +17,7 @@ from ccokit_sdk.resources.quick_replies import QuickReply, RenderedReply
 from ccokit_sdk.resources.tenant import Tenant
 
 __all__ = [
+    "APIClient",
     "APIObject",
     "AsyncPager",
     "AuditActor",
