@@ -36,6 +36,13 @@ def _populate(client: FlaskClient, token: str) -> None:
         headers=bearer(token),
     )
     assert resp.status_code == 201, resp.get_data(as_text=True)
+    # A name that does not resolve is accepted at registration (it is vetted again at each send).
+    resp = client.post(
+        "/api/v1/webhooks/endpoints",
+        json={"url": "https://hooks.shop-a.example/ccokit", "event_types": ["*"], "description": "A's secret"},
+        headers=bearer(token),
+    )
+    assert resp.status_code == 201, resp.get_data(as_text=True)
     resp = client.post(
         "/api/v1/members",
         json={"email": "agent@a.example", "display_name": "A agent", "role": "agent", "password": "x" * 12},

@@ -16,7 +16,15 @@ from flask_smorest import Api, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ccokit.platform import authentication, health, oauth, rate_limits, request_ids
-from ccokit.platform.api import audit_events, events_admin, members, plugins_admin, signup, workspace
+from ccokit.platform.api import (
+    audit_events,
+    events_admin,
+    members,
+    plugins_admin,
+    signup,
+    webhooks_admin,
+    workspace,
+)
 from ccokit.platform.config import Settings, load_settings
 from ccokit.platform.events.retention import purge_delivered_events
 from ccokit.platform.idempotency import http as idempotency
@@ -28,6 +36,7 @@ from ccokit.platform.openapi import document_security
 from ccokit.platform.plugin_host import PluginHost, discover_plugins
 from ccokit.platform.problems import install_error_handlers
 from ccokit.platform.storage import open_storage
+from ccokit.platform.webhooks.wiring import install_webhooks
 from ccokit.tenants.database import Database
 from ccokit_sdk.plugin import Plugin
 
@@ -82,6 +91,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
     )
     app.extensions["ccokit"] = kernel
     _schedule_maintenance(kernel)
+    install_webhooks(kernel)
 
     request_ids.init_app(app)
     app.before_request(_require_json_bodies)
@@ -103,6 +113,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
         plugins_admin.blueprint,
         events_admin.blueprint,
         audit_events.blueprint,
+        webhooks_admin.blueprint,
     )
     for blueprint in platform_blueprints:
         api.register_blueprint(blueprint)

@@ -123,7 +123,8 @@ def _redis(settings: Settings) -> Any:
 
 
 @cli.command()
-@click.option("--queue", "queues", multiple=True, default=["events", "default"], show_default=True)
+@click.option("--queue", "queues", multiple=True, default=["events", "webhooks", "default"],
+              show_default=True)
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--fork/--no-fork", default=False, show_default=True,
               help="Fork a child per job (rq's Worker) instead of running jobs in this process.")
@@ -155,6 +156,8 @@ def relay(batch: int, poll: float, once: bool) -> None:
     import time
 
     from ccokit.platform.events.relay import enqueue_with_rq, relay_once
+    from ccokit.platform.webhooks.relay import enqueue_with_rq as enqueue_webhooks
+    from ccokit.platform.webhooks.relay import relay_webhooks_once
 
     settings = _settings()
     _configure_logging(settings.log_level)
@@ -162,8 +165,9 @@ def relay(batch: int, poll: float, once: bool) -> None:
     kernel = _kernel()
     while True:
         moved = relay_once(kernel, enqueue_with_rq, batch)
+        moved += relay_webhooks_once(kernel, enqueue_webhooks, batch)
         if once:
-            click.echo(f"ccokit: relayed {moved} events")
+            click.echo(f"ccokit: relayed {moved} events and webhook deliveries")
             return
         if not moved:
             time.sleep(poll)

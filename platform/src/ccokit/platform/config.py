@@ -55,6 +55,13 @@ class Settings:
     event_retry_cap: float = 3600.0
     event_max_attempts: int = 8
     event_retention_days: int = 7
+    #: Webhooks may go to loopback addresses (development and tests only).
+    webhooks_allow_loopback: bool = False
+    #: Multiplies every delay of the webhook retry schedule (tests compress three days).
+    webhook_retry_scale: float = 1.0
+    webhook_disable_after_days: float = 5.0
+    webhook_secret_grace_seconds: int = 24 * 3600
+    webhook_retention_days: int = 30
     max_content_length: int = 1 << 20
     trusted_proxies: int = 0
     extra: dict[str, Any] = field(default_factory=dict)
@@ -95,6 +102,17 @@ def _float(env: Mapping[str, str], name: str, default: float, low: float, high: 
     if not low <= value <= high:
         raise ConfigError(f"{name}: must be between {low:g} and {high:g}, got {value:g}")
     return value
+
+
+def _bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if raw == "":
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {raw!r}")
 
 
 def _rate_limit(env: Mapping[str, str], name: str, default: str) -> str:
@@ -207,7 +225,16 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
         event_retry_cap=_float(env, "CCOKIT_EVENT_RETRY_CAP_SECONDS", 3600.0, 0.01, 86400),
         event_max_attempts=_int(env, "CCOKIT_EVENT_MAX_ATTEMPTS", 8, 1, 50),
         event_retention_days=_int(env, "CCOKIT_EVENT_RETENTION_DAYS", 7, 1, 3650),
+        webhooks_allow_loopback=_bool(env, "CCOKIT_WEBHOOKS_ALLOW_LOOPBACK", False),
+        webhook_retry_scale=_float(env, "CCOKIT_WEBHOOK_RETRY_SCALE", 1.0, 0.00001, 10.0),
+        webhook_disable_after_days=_float(env, "CCOKIT_WEBHOOK_DISABLE_AFTER_DAYS", 5.0, 0.00001, 365.0),
+        webhook_secret_grace_seconds=_int(
+            env, "CCOKIT_WEBHOOK_SECRET_GRACE_SECONDS", 24 * 3600, 0, 7 * 24 * 3600
+        ),
+        webhook_retention_days=_int(env, "CCOKIT_WEBHOOK_RETENTION_DAYS", 30, 1, 3650),
     )
+    if settings.webhooks_allow_loopback and app_env == "production":
+        raise ConfigError("CCOKIT_WEBHOOKS_ALLOW_LOOPBACK: not allowed in production (webhooks to loopback)")
     return replace(settings, **overrides) if overrides else settings
 
 

@@ -44,11 +44,12 @@ def alembic_config(host: PluginHost) -> Config:
     from ccokit.platform.events.models import Base as EventsBase
     from ccokit.platform.idempotency.models import Base as IdempotencyBase
     from ccokit.platform.oauth.models import Base as OAuthBase
+    from ccokit.platform.webhooks.models import Base as WebhooksBase
     from ccokit.tenants.models import Base as TenantBase
 
     # The metadata lets `alembic revision --autogenerate` compare every branch's models.
     metadata = [TenantBase.metadata, OAuthBase.metadata, EventsBase.metadata]
-    metadata += [IdempotencyBase.metadata, AuditBase.metadata]
+    metadata += [IdempotencyBase.metadata, AuditBase.metadata, WebhooksBase.metadata]
     metadata += [p.metadata for p in host.plugins.values() if p.metadata is not None]
     cfg.attributes["metadata"] = metadata
     return cfg

@@ -151,6 +151,7 @@ class EmbeddedRelay(threading.Thread):
 
     def run(self) -> None:
         from ccokit.platform.events.scheduler import run_due_schedules
+        from ccokit.platform.webhooks.relay import relay_webhooks_once, send_inline
 
         next_schedule = 0.0
         while not self.stopping.is_set():
@@ -159,6 +160,7 @@ class EmbeddedRelay(threading.Thread):
                     run_due_schedules(self.kernel)
                     next_schedule = time.monotonic() + self.schedule_seconds
                 busy = relay_once(self.kernel, deliver_inline)
+                busy += relay_webhooks_once(self.kernel, send_inline)  # webhook deliveries that are due
             except Exception:
                 log.exception("embedded relay round failed; retrying")
                 busy = 0

@@ -42,6 +42,7 @@ SCOPE_TEXT: dict[str, dict[str, str]] = {
     "tenant:read": {"zh": "查看商家空间、套餐和插件"},
     "members:read": {"zh": "查看商家空间的成员"},
     "tenant:admin": {"zh": "管理商家空间：成员、应用、插件、暂停和删除"},
+    "webhooks:manage": {"zh": "注册 Webhook 端点、轮换签名密钥、查看并重放投递"},
 }
 
 
