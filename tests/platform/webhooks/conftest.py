@@ -49,9 +49,10 @@ class Received:
 
 @dataclass
 class Receiver:
-    """A webhook receiver on 127.0.0.1; ``answer(received, tries_of_this_id)`` picks the response."""
+    """A webhook receiver on loopback; ``answer(received, tries_of_this_id)`` picks the response."""
 
     port: int = 0
+    host: str = "127.0.0.1"
     answer: Callable[[Received, int], Answer] = lambda received, tries: (204, {})
     received: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
@@ -60,10 +61,11 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}/hooks"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}/hooks"
 
     def start(self) -> Receiver:
-        self.server = make_server("127.0.0.1", self.port, self._wsgi, threaded=True)
+        self.server = make_server(self.host, self.port, self._wsgi, threaded=True)
         self.port = self.server.server_port
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()

@@ -113,11 +113,12 @@ def address_refusal(address: str | IPAddress, *, allow_loopback: bool = False) -
             return address_refusal(inner, allow_loopback=allow_loopback)
     if ip.is_loopback:
         return None if allow_loopback else "loopback"
+    if ip.is_unspecified:
+        return "unspecified"
     for reason, network in REFUSED_NETWORKS:
         if ip.version == network.version and ip in network:
             return reason
     checks = (
-        ("unspecified", ip.is_unspecified),
         ("multicast", ip.is_multicast),
         ("link_local", ip.is_link_local),
         ("reserved", ip.is_reserved),

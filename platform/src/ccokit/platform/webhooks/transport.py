@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -80,11 +81,13 @@ def _pools() -> _Pools:
 
 def post_pinned(url: str, target: Target, body: bytes, headers: Mapping[str, str]) -> Attempt:
     """POST ``body`` to ``url``, connecting to ``target.address``; never raises for network trouble."""
-    original = httpx.URL(url)
-    pinned = original.copy_with(host=target.address)
+    try:
+        pinned = _pinned_url(url, target)
+    except httpx.InvalidURL:
+        return Attempt(None, 0, "the URL's path or query cannot be sent")
     sent_headers = {
         **headers,
-        "Host": original.netloc.decode("ascii"),
+        "Host": _host_header(target),
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
     }
@@ -108,6 +111,20 @@ def post_pinned(url: str, target: Target, body: bytes, headers: Mapping[str, str
         return Attempt(None, _ms(started), "the receiver closed the connection or broke the HTTP protocol")
     except httpx.HTTPError as exc:
         return Attempt(None, _ms(started), f"the request failed ({type(exc).__name__})")
+
+
+def _pinned_url(url: str, target: Target) -> httpx.URL:
+    """The URL with the vetted address as its host: the path and query as httpx would send them."""
+    parts = urlsplit(url)
+    tail = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    raw_path = httpx.URL(f"{target.scheme}://placeholder{tail}").raw_path
+    return httpx.URL(scheme=target.scheme, host=target.address, port=target.port, raw_path=raw_path)
+
+
+def _host_header(target: Target) -> str:
+    host = f"[{target.host}]" if ":" in target.host else target.host
+    default = 443 if target.scheme == "https" else 80
+    return host if target.port == default else f"{host}:{target.port}"
 
 
 def _drain(resp: httpx.Response) -> None:
