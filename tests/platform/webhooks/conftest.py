@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import select
+from sqlalchemy import select, update
 from werkzeug.serving import BaseWSGIServer, make_server
 from werkzeug.wrappers import Request, Response
 
@@ -149,10 +149,20 @@ class Shop:
 
 
 @pytest.fixture
-def shop(hooks_app: Flask) -> Shop:
+def shop(hooks_app: Flask) -> Iterator[Shop]:
     client = hooks_app.test_client()
     tenant = signup(client)
-    return Shop(client, tenant, issue_token(client, tenant))
+    yield Shop(client, tenant, issue_token(client, tenant))
+    retire(current_kernel(hooks_app), tenant)
+
+
+def retire(kernel: Kernel, tenant: TenantInfo) -> None:
+    """Stop a finished test's pending deliveries, so that a later test's receiver, which may get
+    the same port, never receives them."""
+    with kernel.db.transaction(tenant.tenant_id) as session:
+        session.execute(
+            update(WebhookDelivery).where(WebhookDelivery.status == "pending").values(status="abandoned")
+        )
 
 
 def pump(kernel: Kernel, rounds: int = 1) -> None:

@@ -23,7 +23,7 @@ from ccokit.platform.webhooks.ssrf import Target, UnsafeURL, address_refusal, ch
 from ccokit.platform.webhooks.transport import post_pinned
 from tests.conftest import TenantInfo, bearer, issue_token, signup
 from tests.platform.events.conftest import Pinger, build, ping
-from tests.platform.webhooks.conftest import Receiver, deliveries, hook_settings, pump
+from tests.platform.webhooks.conftest import Receiver, deliveries, hook_settings, pump, retire
 
 
 def loopback_spellings(v4: Receiver, v6: Receiver) -> list[str]:
@@ -71,8 +71,8 @@ def test_every_loopback_spelling_reaches_the_receivers_when_loopback_is_allowed(
     v4, v6 = receivers
     app = _app(hook_settings(pg_settings))
     kernel = current_kernel(app)
+    tenant = signup(app.test_client())
     try:
-        tenant = signup(app.test_client())
         urls = loopback_spellings(v4, v6)
         _endpoints_for(kernel, tenant, urls)
         ping(kernel, tenant, 1)
@@ -82,6 +82,7 @@ def test_every_loopback_spelling_reaches_the_receivers_when_loopback_is_allowed(
         hosts = {r.headers["host"] for r in v4.received}
         assert f"2130706433:{v4.port}" in hosts  # the URL's own host goes in the Host header
     finally:
+        retire(kernel, tenant)
         kernel.db.dispose()
 
 
@@ -93,8 +94,8 @@ def test_the_guard_sends_zero_requests_to_any_loopback_spelling(
     assert not settings.webhooks_allow_loopback
     app = _app(settings)
     kernel = current_kernel(app)
+    tenant = signup(app.test_client())
     try:
-        tenant = signup(app.test_client())
         urls = loopback_spellings(v4, v6)
         _endpoints_for(kernel, tenant, urls)
         ping(kernel, tenant, 1, 2)
@@ -109,6 +110,7 @@ def test_the_guard_sends_zero_requests_to_any_loopback_spelling(
             assert row.last_error.startswith("not sent: the host's address is not public (loopback)")
             assert row.last_status_code is None
     finally:
+        retire(kernel, tenant)
         kernel.db.dispose()
 
 
@@ -242,6 +244,7 @@ def test_redirects_are_not_followed(
     assert row.status == "pending"
     assert row.last_status_code == 302
     assert "redirect" in (row.last_error or "")
+    retire(hooks_kernel, app_tenant)
 
 
 def test_the_guard_uses_the_standard_library_only() -> None:
