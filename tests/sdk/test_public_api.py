@@ -26,7 +26,7 @@ PUBLIC = {
     "ccokit_sdk.webhooks": {"DEFAULT_TOLERANCE", "SECRET_PREFIX", "WebhookVerificationError", "sign", "verify"},
     "ccokit_sdk.types": {
         "APIClient", "APIObject", "AsyncPager", "AuditActor", "AuditEvent", "AuditTarget", "Event", "HandlerState", "Member",
-        "Page", "Pager", "PluginInfo", "QuickReply", "RenderedReply", "Tenant",
+        "Page", "Pager", "PluginInfo", "QuickReply", "RenderedReply", "Tenant", "WebhookDelivery", "WebhookEndpoint",
     },
     "ccokit_sdk.lists": {"AsyncPager", "Page", "Pager"},
     "ccokit_sdk.objects": {"APIObject"},
@@ -60,7 +60,7 @@ def test_the_top_level_names_are_the_same_objects_as_in_their_modules() -> None:
 def test_every_module_of_the_client_declares_all() -> None:
     for name in ("auth", "answers", "engine", "resources.namespace", "resources.tenant", "resources.members",
                  "resources.plugins", "resources.events", "resources.audit_events", "resources.quick_replies",
-                 "resources.api_clients"):
+                 "resources.api_clients", "resources.webhooks"):
         module = importlib.import_module(f"ccokit_sdk.{name}")
         assert isinstance(module.__all__, list), name
         assert module.__all__, name
@@ -71,7 +71,7 @@ def test_the_client_has_a_namespace_per_resource() -> None:
 
     sync = Client("http://localhost", access_token="t")
     asynchronous = AsyncClient("http://localhost", access_token="t")
-    names = {"tenant", "members", "plugins", "events", "audit_events", "quick_replies", "api_clients"}
+    names = {"tenant", "members", "plugins", "events", "audit_events", "quick_replies", "api_clients", "webhooks"}
     assert names <= set(vars(sync))
     assert names <= set(vars(asynchronous))
     for name in names:

@@ -39,6 +39,7 @@ from ccokit_sdk.resources.members import AsyncMemberService, MemberService
 from ccokit_sdk.resources.plugins import AsyncPluginService, PluginService
 from ccokit_sdk.resources.quick_replies import AsyncQuickReplyService, QuickReplyService
 from ccokit_sdk.resources.tenant import AsyncTenantService, TenantService
+from ccokit_sdk.resources.webhooks import AsyncWebhookService, WebhookService
 from ccokit_sdk.retries import RetryPolicy
 
 __all__ = ["DEFAULT_TIMEOUT", "AsyncClient", "Client"]
@@ -131,6 +132,7 @@ class Client:
         self.audit_events = AuditEventService(self._engine)
         self.quick_replies = QuickReplyService(self._engine)
         self.api_clients = APIClientService(self._engine)
+        self.webhooks = WebhookService(self._engine)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -189,6 +191,7 @@ class AsyncClient:
         self.audit_events = AsyncAuditEventService(self._engine)
         self.quick_replies = AsyncQuickReplyService(self._engine)
         self.api_clients = AsyncAPIClientService(self._engine)
+        self.webhooks = AsyncWebhookService(self._engine)
 
     @property
     def retry(self) -> RetryPolicy:

@@ -15,6 +15,7 @@ from ccokit_sdk.resources.members import Member
 from ccokit_sdk.resources.plugins import PluginInfo
 from ccokit_sdk.resources.quick_replies import QuickReply, RenderedReply
 from ccokit_sdk.resources.tenant import Tenant
+from ccokit_sdk.resources.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "APIClient",
@@ -32,4 +33,6 @@ __all__ = [
     "QuickReply",
     "RenderedReply",
     "Tenant",
+    "WebhookDelivery",
+    "WebhookEndpoint",
 ]
