@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from ccokit.platform.events.relay import run_pending
 from ccokit.platform.kernel import Kernel
 from ccokit.platform.webhooks.schedule import RETRY_DELAYS
 from ccokit.platform.webhooks.transport import USER_AGENT
@@ -139,3 +140,34 @@ def test_the_retry_schedule_lasts_about_three_days() -> None:
     scaled = next_delay(4, scale=0.5)
     assert scaled is not None
     assert 0.8 * 3600 <= scaled <= 1.2 * 3600
+
+
+def test_concurrent_deliveries_of_the_same_events_fan_out_once(
+    hooks_kernel: Kernel, shop: Shop, receiver: Receiver
+) -> None:
+    """Four workers deliver the same events at once: one webhook delivery per event and endpoint."""
+    import threading
+
+    from ccokit.platform.events.delivery import deliver_many
+
+    shop.create_endpoint(receiver.url, ["*"])
+    event_ids = ping(hooks_kernel, shop.tenant, *range(20))
+    barrier = threading.Barrier(4)
+    errors: list[BaseException] = []
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            deliver_many(hooks_kernel, shop.tenant.tenant_id, event_ids)
+        except BaseException as exc:  # pragma: no cover - shown by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    run_pending(hooks_kernel, tenant_id=shop.tenant.tenant_id)
+    assert errors == []
+    rows = deliveries(hooks_kernel, shop.tenant)
+    assert sorted(d.event_id for d in rows) == sorted(event_ids)

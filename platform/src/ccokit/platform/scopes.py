@@ -11,7 +11,7 @@ PLATFORM_SCOPES: tuple[Scope, ...] = (
     Scope("members:read", "See the workspace's members", "agent"),
     Scope("tenant:admin", "Manage the workspace: members, apps, plugins, suspension, deletion", "admin"),
     Scope("audit:read", "Read the workspace's audit log of administrative changes", "admin"),
-    Scope("webhooks:manage", "Register webhook endpoints, rotate their secrets, read and replay deliveries", "admin"),
+    Scope("webhooks:manage", "Register webhook endpoints, rotate their secrets, replay deliveries", "admin"),
 )
 
 

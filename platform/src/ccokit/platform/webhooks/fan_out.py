@@ -47,9 +47,12 @@ def _active_endpoints(session: TenantSession) -> list[tuple[Any, list[str]]]:
     cached = session.info.get(_CACHE_KEY)
     if cached is not None and cached[0] is transaction:
         return cached[1]
-    rows = session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(WebhookEndpoint.status == "active")
-    ).all()
+    # No autoflush: the batch's pending processed-event records must reach the database only at
+    # the batch's own flush, where a concurrent worker's copy of them is recognised as such.
+    with session.no_autoflush:
+        rows = session.execute(
+            select(WebhookEndpoint.id, WebhookEndpoint.event_types).where(WebhookEndpoint.status == "active")
+        ).all()
     endpoints = [(row.id, list(row.event_types)) for row in rows]
     session.info[_CACHE_KEY] = (transaction, endpoints)
     return endpoints
