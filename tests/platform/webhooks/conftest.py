@@ -165,10 +165,12 @@ def retire(kernel: Kernel, tenant: TenantInfo) -> None:
         )
 
 
-def pump(kernel: Kernel, rounds: int = 1) -> None:
-    """Deliver due events (the fan-out writes deliveries), then send due deliveries, in this thread."""
+def pump(kernel: Kernel, *tenants: TenantInfo, rounds: int = 1) -> None:
+    """Deliver the tenants' due events (the fan-out writes deliveries), then send every due
+    delivery, in this thread. Only these tenants' events: the run's database holds other tests'."""
     for _ in range(rounds):
-        run_pending(kernel)
+        for tenant in tenants:
+            run_pending(kernel, tenant_id=tenant.tenant_id)
         send_pending(kernel)
 
 
@@ -187,11 +189,11 @@ def endpoint_row(kernel: Kernel, tenant: TenantInfo, endpoint_public_id: str) ->
         return found
 
 
-def wait_for(condition: Callable[[], bool], kernel: Kernel, deadline_s: float = 60.0) -> None:
+def wait_for(condition: Callable[[], bool], kernel: Kernel, *tenants: TenantInfo, deadline_s: float = 60.0) -> None:
     """Pump until ``condition()`` holds (the compressed schedule needs real seconds to pass)."""
     started = time.monotonic()
     while time.monotonic() - started < deadline_s:
-        pump(kernel)
+        pump(kernel, *tenants)
         if condition():
             return
         time.sleep(0.05)

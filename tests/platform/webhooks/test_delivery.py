@@ -35,7 +35,7 @@ def test_deliveries_verify_with_the_standard_webhooks_library(
     secret = endpoint["secret"]
     assert secret.startswith("whsec_")
     event_ids = ping(hooks_kernel, shop.tenant, 1, 2, 3)
-    pump(hooks_kernel)
+    pump(hooks_kernel, shop.tenant)
 
     assert len(receiver.received) == 3
     verifier = Webhook(secret)
@@ -67,7 +67,7 @@ def test_each_event_is_delivered_once_to_each_endpoint_that_lists_its_type(
     resp = shop.client.post(f"/api/v1/webhooks/endpoints/{disabled['id']}/disable", headers=shop.headers)
     assert resp.status_code == 200
     ping(hooks_kernel, shop.tenant, 1)
-    pump(hooks_kernel, rounds=3)
+    pump(hooks_kernel, shop.tenant, rounds=3)
     # Two endpoints want test.pinged; the quick-reply one and the disabled one get nothing.
     assert len(receiver.received) == 2
     assert len(set(receiver.ids())) == 2
@@ -84,7 +84,7 @@ def test_another_tenants_events_go_only_to_its_own_endpoints(
     issue_token(client, other)
     shop.create_endpoint(receiver.url, ["*"])
     ping(hooks_kernel, other, 1, 2)
-    pump(hooks_kernel, rounds=2)
+    pump(hooks_kernel, other, shop.tenant, rounds=2)
     assert receiver.received == []
     assert deliveries(hooks_kernel, other) == []
 
@@ -97,14 +97,14 @@ def test_a_receiver_that_is_down_gets_every_delivery_later_on_the_schedule(
     receiver = Receiver(port=free_port(), answer=lambda got, tries: (503, {}) if tries == 1 else (200, {}))
     endpoint = shop.create_endpoint(receiver.url)
     ping(hooks_kernel, shop.tenant, *range(10))
-    pump(hooks_kernel, rounds=3)
+    pump(hooks_kernel, shop.tenant, rounds=3)
     down = deliveries(hooks_kernel, shop.tenant)
     assert len(down) == 10
     assert all(d.status == "pending" and d.attempts >= 1 and d.last_status_code is None for d in down)
     assert all("could not connect" in (d.last_error or "") for d in down)
     try:
         receiver.start()
-        wait_for(lambda: all(d.status == "succeeded" for d in deliveries(hooks_kernel, shop.tenant)), hooks_kernel)
+        wait_for(lambda: all(d.status == "succeeded" for d in deliveries(hooks_kernel, shop.tenant)), hooks_kernel, shop.tenant)
     finally:
         receiver.stop()
 

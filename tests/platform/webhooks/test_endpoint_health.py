@@ -37,7 +37,7 @@ def test_during_a_rotation_both_secrets_verify_and_afterwards_only_the_new_one(
     assert new.startswith("whsec_")
     assert rotated["previous_secret_expires_at"] is not None
     ping(hooks_kernel, shop.tenant, 1)
-    pump(hooks_kernel)
+    pump(hooks_kernel, shop.tenant)
     (during,) = receiver.received
     assert len(during.headers["webhook-signature"].split(" ")) == 2
     assert Webhook(old).verify(during.body, during.headers)["data"] == {"n": 1}
@@ -47,7 +47,7 @@ def test_during_a_rotation_both_secrets_verify_and_afterwards_only_the_new_one(
     with hooks_kernel.db.transaction(shop.tenant.tenant_id) as session:
         session.execute(update(WebhookEndpoint).values(previous_expires_at=utcnow() - timedelta(seconds=1)))
     ping(hooks_kernel, shop.tenant, 2)
-    pump(hooks_kernel)
+    pump(hooks_kernel, shop.tenant)
     after = receiver.received[1]
     assert len(after.headers["webhook-signature"].split(" ")) == 1
     assert Webhook(new).verify(after.body, after.headers)["data"] == {"n": 2}
@@ -60,7 +60,7 @@ def test_during_a_rotation_both_secrets_verify_and_afterwards_only_the_new_one(
     # A rotation without grace (a leaked secret) retires the current secret at once.
     newest = str(_rotate(shop, str(created["id"]), grace_seconds=0)["secret"])
     ping(hooks_kernel, shop.tenant, 3)
-    pump(hooks_kernel)
+    pump(hooks_kernel, shop.tenant)
     last = receiver.received[2]
     assert Webhook(newest).verify(last.body, last.headers)["data"] == {"n": 3}
     with pytest.raises(WebhookVerificationError):
@@ -76,7 +76,7 @@ def test_410_gone_disables_the_endpoint_at_once_and_tells_the_workspace(
         watcher = shop.create_endpoint(monitor.url, ["webhook.disabled"])
         receiver.answer = lambda got, tries: (410, {})
         ping(hooks_kernel, shop.tenant, 1, 2, 3)
-        pump(hooks_kernel, rounds=3)
+        pump(hooks_kernel, shop.tenant, rounds=3)
         # One 410 is enough: the endpoint is disabled, nothing more is sent to it.
         assert len(receiver.received) == 1
         row = endpoint_row(hooks_kernel, shop.tenant, str(gone["id"]))
@@ -97,7 +97,7 @@ def test_410_gone_disables_the_endpoint_at_once_and_tells_the_workspace(
         assert resp.get_json()["status"] == "active"
         assert resp.get_json()["disabled_reason"] is None
         ping(hooks_kernel, shop.tenant, 4)
-        pump(hooks_kernel)
+        pump(hooks_kernel, shop.tenant)
         assert len(receiver.received) == 2
     finally:
         monitor.stop()
@@ -114,7 +114,7 @@ def test_retry_after_is_honoured(hooks_kernel: Kernel, shop: Shop, receiver: Rec
     receiver.answer = answer
     shop.create_endpoint(receiver.url)
     ping(hooks_kernel, shop.tenant, 1)
-    pump(hooks_kernel, rounds=3)
+    pump(hooks_kernel, shop.tenant, rounds=3)
     # The compressed schedule would have tried again within milliseconds, many times.
     assert len(receiver.received) == 1
     (row,) = deliveries(hooks_kernel, shop.tenant)
@@ -131,7 +131,7 @@ def test_an_endpoint_failing_for_days_is_disabled_and_the_workspace_told(
     receiver.answer = lambda got, tries: (500, {})
     endpoint = shop.create_endpoint(receiver.url)
     ping(hooks_kernel, shop.tenant, 1)
-    pump(hooks_kernel)
+    pump(hooks_kernel, shop.tenant)
     row = endpoint_row(hooks_kernel, shop.tenant, str(endpoint["id"]))
     assert row.status == "active"
     assert row.failing_since is not None
@@ -145,7 +145,7 @@ def test_an_endpoint_failing_for_days_is_disabled_and_the_workspace_told(
             .values(failing_since=utcnow() - timedelta(days=6))
         )
     ping(hooks_kernel, shop.tenant, 2)
-    pump(hooks_kernel, rounds=2)
+    pump(hooks_kernel, shop.tenant, rounds=2)
     row = endpoint_row(hooks_kernel, shop.tenant, str(endpoint["id"]))
     assert row.status == "disabled"
     assert row.disabled_reason == "failing"
@@ -162,7 +162,7 @@ def test_a_success_clears_the_failing_mark(hooks_kernel: Kernel, shop: Shop, rec
     receiver.answer = lambda got, tries: (500, {"Retry-After": "1"}) if tries == 1 else (204, {})
     endpoint = shop.create_endpoint(receiver.url)
     ping(hooks_kernel, shop.tenant, 1)
-    pump(hooks_kernel)
+    pump(hooks_kernel, shop.tenant)
     assert endpoint_row(hooks_kernel, shop.tenant, str(endpoint["id"])).failing_since is not None
-    wait_for(lambda: deliveries(hooks_kernel, shop.tenant)[0].status == "succeeded", hooks_kernel)
+    wait_for(lambda: deliveries(hooks_kernel, shop.tenant)[0].status == "succeeded", hooks_kernel, shop.tenant)
     assert endpoint_row(hooks_kernel, shop.tenant, str(endpoint["id"])).failing_since is None

@@ -41,7 +41,7 @@ def test_a_sender_that_dies_leaves_its_deliveries_due_again_and_a_stale_claim_se
 ) -> None:
     shop.create_endpoint(receiver.url)
     ping(hooks_kernel, shop.tenant, 1)
-    run_pending(hooks_kernel)
+    run_pending(hooks_kernel, tenant_id=shop.tenant.tenant_id)
     first = claim_due_deliveries(hooks_kernel, 10, lease_seconds=0.2)
     assert len(first) == 1
     # Claimed: not due again while the lease lasts (another relay would skip it).
@@ -67,7 +67,7 @@ def test_a_chunk_whose_endpoint_was_deleted_sends_nothing(
 ) -> None:
     endpoint = shop.create_endpoint(receiver.url)
     ping(hooks_kernel, shop.tenant, 1)
-    run_pending(hooks_kernel)
+    run_pending(hooks_kernel, tenant_id=shop.tenant.tenant_id)
     claimed = claim_due_deliveries(hooks_kernel, 10, lease_seconds=30)
     assert shop.client.delete(f"/api/v1/webhooks/endpoints/{endpoint['id']}", headers=shop.headers).status_code == 204
     outcome = send_chunk(hooks_kernel, shop.tenant.tenant_id, claimed)
@@ -93,7 +93,7 @@ def _run(settings: Settings, *argv: str) -> str:
         [str(CCOKIT), *argv], cwd=ROOT, env=_env(settings), capture_output=True, text=True, timeout=120, check=False
     )
     assert done.returncode == 0, done.stderr
-    return done.stdout
+    return done.stdout + done.stderr
 
 
 def test_the_production_road_through_ccokit_relay_and_ccokit_worker(
@@ -118,16 +118,19 @@ def test_the_production_road_through_ccokit_relay_and_ccokit_worker(
         assert resp.status_code == 201, resp.get_data(as_text=True)
         secret = resp.get_json()["secret"]
         # Earlier tests' tenants may have due events and deliveries in this database; only ours count.
-        run_pending(kernel)
+        run_pending(kernel, tenant_id=tenant.tenant_id)
         send_pending(kernel)
         resp = client.post("/api/v1/quick_replies/replies", json={"shortcut": "/ship", "title": "Shipping",
                            "body": "Ships in 24 h"}, headers=headers)
         assert resp.status_code == 201, resp.get_data(as_text=True)
 
-        run_pending(kernel)
+        run_pending(kernel, tenant_id=tenant.tenant_id)
         assert "events and webhook deliveries" in _run(settings, "relay", "--once")
         assert receiver.received == []
-        _run(settings, "worker", "--burst", "--queue", "webhooks")
+        worked = _run(settings, "worker", "--burst", "--queue", "webhooks")
+        with kernel.db.transaction(tenant.tenant_id) as session:
+            states = [(d.status, d.attempts, d.last_error) for d in session.scalars(select(WebhookDelivery))]
+        assert len(receiver.received) == 1, f"deliveries {states}; the worker said {worked!r}"
         (got,) = receiver.received
         message = Webhook(secret).verify(got.body, got.headers)
         assert message["type"] == "quick_reply.created"
@@ -144,7 +147,7 @@ def test_finished_deliveries_leave_the_log_after_the_retention_period(
 ) -> None:
     shop.create_endpoint(receiver.url)
     ping(hooks_kernel, shop.tenant, 1, 2, 3)
-    run_pending(hooks_kernel)
+    run_pending(hooks_kernel, tenant_id=shop.tenant.tenant_id)
     send_pending(hooks_kernel)
     rows = deliveries(hooks_kernel, shop.tenant)
     old_done, old_pending = rows[0].id, rows[1].id
@@ -166,7 +169,7 @@ def test_deleting_a_tenant_removes_its_endpoints_and_deliveries(
 ) -> None:
     shop.create_endpoint(receiver.url)
     ping(hooks_kernel, shop.tenant, 1)
-    run_pending(hooks_kernel)
+    run_pending(hooks_kernel, tenant_id=shop.tenant.tenant_id)
     delete_tenant(hooks_kernel, shop.tenant.tenant_id)
     with hooks_kernel.db.transaction(shop.tenant.tenant_id) as session:
         assert session.scalar(select(func.count()).select_from(WebhookEndpoint)) == 0

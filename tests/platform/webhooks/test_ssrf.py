@@ -76,7 +76,7 @@ def test_every_loopback_spelling_reaches_the_receivers_when_loopback_is_allowed(
         urls = loopback_spellings(v4, v6)
         _endpoints_for(kernel, tenant, urls)
         ping(kernel, tenant, 1)
-        pump(kernel)
+        pump(kernel, tenant)
         assert len(v4.received) == len(urls) - 1
         assert len(v6.received) == 1
         hosts = {r.headers["host"] for r in v4.received}
@@ -99,7 +99,7 @@ def test_the_guard_sends_zero_requests_to_any_loopback_spelling(
         urls = loopback_spellings(v4, v6)
         _endpoints_for(kernel, tenant, urls)
         ping(kernel, tenant, 1, 2)
-        pump(kernel, rounds=3)
+        pump(kernel, tenant, rounds=3)
         assert v4.received == []
         assert v6.received == []
         rows = deliveries(kernel, tenant)
@@ -237,7 +237,7 @@ def test_redirects_are_not_followed(
     app_tenant = signup(hooks_app.test_client())
     _endpoints_for(hooks_kernel, app_tenant, [v4.url])
     ping(hooks_kernel, app_tenant, 1)
-    pump(hooks_kernel)
+    pump(hooks_kernel, app_tenant)
     assert len(v4.received) >= 1
     assert elsewhere.received == []
     (row,) = deliveries(hooks_kernel, app_tenant)

@@ -34,7 +34,7 @@ def test_the_verifier_written_out_in_the_guide_accepts_a_real_delivery(
     verify_by_hand = namespace["verify_by_hand"]
     secret = shop.create_endpoint(receiver.url)["secret"]
     ping(hooks_kernel, shop.tenant, 7)
-    pump(hooks_kernel)
+    pump(hooks_kernel, shop.tenant)
     (got,) = receiver.received
     assert verify_by_hand(got.body, got.headers, secret)["data"] == {"n": 7}
     with pytest.raises(ValueError, match="no signature"):

@@ -121,7 +121,7 @@ def test_the_delivery_log_and_replay(hooks_kernel: Kernel, shop: Shop, receiver:
     endpoint = shop.create_endpoint(receiver.url)
     base = f"{BASE}/{endpoint['id']}/deliveries"
     ping(hooks_kernel, shop.tenant, 1, 2)
-    pump(hooks_kernel)
+    pump(hooks_kernel, shop.tenant)
 
     page = shop.client.get(f"{base}?limit=1", headers=shop.headers).get_json()
     assert len(page["items"]) == 1
@@ -157,7 +157,7 @@ def test_the_delivery_log_and_replay(hooks_kernel: Kernel, shop: Shop, receiver:
     assert replayed.get_json()["status"] == "pending"
     assert shop.client.post(f"{base}/{ok['id']}/replay", headers=shop.headers).status_code == 409
     assert shop.client.post(f"{base}/{failing['id']}/replay", headers=shop.headers).status_code == 409
-    pump(hooks_kernel)
+    pump(hooks_kernel, shop.tenant)
     again = [r for r in receiver.received[before:] if r.webhook_id == ok["id"]]
     assert len(again) == 1
     assert Webhook(str(endpoint["secret"])).verify(again[0].body, again[0].headers)["data"] == {"n": 1}
@@ -178,9 +178,9 @@ def test_deleting_an_endpoint_stops_its_deliveries(hooks_kernel: Kernel, shop: S
     ping(hooks_kernel, shop.tenant, 1)
     from ccokit.platform.events.relay import run_pending
 
-    run_pending(hooks_kernel)
+    run_pending(hooks_kernel, tenant_id=shop.tenant.tenant_id)
     assert len(deliveries(hooks_kernel, shop.tenant)) == 1
     assert shop.client.delete(f"{BASE}/{endpoint['id']}", headers=shop.headers).status_code == 204
-    pump(hooks_kernel)
+    pump(hooks_kernel, shop.tenant)
     assert receiver.received == []
     assert deliveries(hooks_kernel, shop.tenant) == []
