@@ -1,0 +1,1 @@
+"""Ticketing: the service record of every merchant."""
