@@ -1,0 +1,1 @@
+"""The ticketing API: thin flask-smorest views, one blueprint module per concern."""

@@ -1,0 +1,1 @@
+"""Marshmallow schemas of the ticketing API (transport only), one module per concern."""
