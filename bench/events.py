@@ -28,6 +28,17 @@ per-event latency (handler time − ``occurred_at``) is given as p50/p99; while 
 behind it is mostly queueing. The **backlog rate** = backlog events / (last handler time − the
 moment the relay was resumed) is what relay and workers do on their own.
 
+**Webhook deliveries per second**: after the event rounds, each tenant registers one endpoint for
+``bench.pinged`` through the API, pointing at a receiver process on loopback (``--role receiver``,
+a threaded HTTP/1.1 server answering 204 that checks every signature with the ``standardwebhooks``
+package and writes down each delivery's event and arrival time;
+``CCOKIT_WEBHOOKS_ALLOW_LOOPBACK=true`` lets the endpoints point there). In each webhook round the
+workers listen on the ``events`` and ``webhooks`` queues as ``ccokit worker`` does; ``--webhooks``
+events are committed and each becomes a delivery: fan-out in the event's handler transaction, a
+claim by the relay, a signed POST by a worker. The rate = deliveries received / (the last arrival
+− the first event's ``occurred_at``), from commit to the receiver, with 1 and with 2 workers; the
+JSON reports the one with 2. A delivery that arrived with a bad signature counts as lost.
+
 Rounds alternate 1, 2, 2, 1, ... workers, so that drift on a shared machine hurts both alike; the
 figures are medians over rounds. Between rounds the processes are stopped, the event tables and
 the benchmark's Redis database are emptied. ``lost`` (events without an effect) and
@@ -46,6 +57,7 @@ removed at the end, also on error, Ctrl-C or SIGTERM. From the repository root:
 from __future__ import annotations
 
 import argparse
+import base64
 import contextlib
 import json
 import math
@@ -55,9 +67,11 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +89,9 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 CCOKIT = str(Path(sys.executable).parent / "ccokit")  # the venv's, next to its python
 WORKER_PATTERN = (1, 2, 2, 1)
-EVENT_TABLES = ("outbox_events", "processed_events", "event_deliveries", event_sink.TABLE)
+EVENT_TABLES = (
+    "outbox_events", "processed_events", "event_deliveries", "webhook_deliveries", event_sink.TABLE,
+)
 EFFECTS = sql.Identifier(event_sink.TABLE)
 EVENT = event_sink.EVENT_TYPE
 
@@ -126,11 +142,15 @@ def run_worker() -> None:
 
     from ccokit.platform.events import jobs
     from ccokit.platform.events.relay import EVENTS_QUEUE
+    from ccokit.platform.webhooks import jobs as webhook_jobs
+    from ccokit.platform.webhooks.relay import WEBHOOKS_QUEUE
 
     kernel = build_kernel()
     jobs._kernel = lambda: kernel  # the job's app is this one, plugin included
+    webhook_jobs._kernel = lambda: kernel
     connection = redis.Redis.from_url(kernel.settings.redis_url)
-    SimpleWorker([Queue(EVENTS_QUEUE, connection=connection)], connection=connection).work()
+    queues = [Queue(name, connection=connection) for name in (EVENTS_QUEUE, WEBHOOKS_QUEUE)]
+    SimpleWorker(queues, connection=connection).work()
 
 
 def run_publisher(args: argparse.Namespace) -> None:
@@ -141,6 +161,49 @@ def run_publisher(args: argparse.Namespace) -> None:
     sys.stdin.readline()
     publish_events(kernel, tenants, args.round, "live", args.events, args.batch)
     kernel.db.dispose()
+
+
+def run_receiver(args: argparse.Namespace) -> None:
+    """A webhook receiver on loopback: verify each delivery, note its event and arrival, answer 204.
+
+    Each tenant's endpoint posts to ``/hooks/<n>``; ``--secrets-file`` holds one ``whsec_`` secret
+    per line, in that order. The port is written to ``--ready-file`` once the server listens.
+    """
+    from standardwebhooks.webhooks import Webhook
+
+    verifiers: list[Any] = []
+    out = Path(args.out_file).open("a", buffering=1)  # noqa: SIM115 - open for the server's life
+    lock = threading.Lock()
+
+    class Receiver(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive, as the platform's connection pools expect
+
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            arrived = time.time()
+            try:
+                n = int(self.path.rsplit("/", 1)[-1])
+                with lock:
+                    if n >= len(verifiers):  # the endpoints were registered after the server started
+                        lines = Path(args.secrets_file).read_text().splitlines()
+                        verifiers[:] = [Webhook(line.strip()) for line in lines if line.strip()]
+                message = verifiers[n].verify(body, dict(self.headers))
+                line = f"{message['id']} {message['data']['phase']} {arrived:.6f} ok\n"
+            except Exception as exc:
+                line = f"- - {arrived:.6f} {type(exc).__name__}\n"
+            with lock:
+                out.write(line)
+            self.send_response(204)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    server.daemon_threads = True
+    Path(args.ready_file).write_text(str(server.server_address[1]))
+    server.serve_forever()
 
 
 # -- the benchmark's side ------------------------------------------------------------------------
@@ -169,7 +232,7 @@ def database(run_id: str, redis_url: str, tmp: Path) -> Iterator[tuple[str, dict
             CCOKIT_ENV="test", CCOKIT_SECRET_KEY=SECRET_KEY, CCOKIT_REDIS_URL=redis_url,
             CCOKIT_SIGNUP_RATE_LIMIT="1000000 per minute", CCOKIT_STORAGE_URL=f"file://{tmp / 'blobs'}",
             CCOKIT_DATABASE_URL=dsn(app, name), CCOKIT_MIGRATION_DATABASE_URL=dsn(owner, name),
-            CCOKIT_LOG_LEVEL="WARNING",
+            CCOKIT_LOG_LEVEL="WARNING", CCOKIT_WEBHOOKS_ALLOW_LOOPBACK="true",
         )
         subprocess.run([CCOKIT, "migrate"], env=env, check=True, timeout=300, stdout=subprocess.DEVNULL)
         yield name, env
@@ -268,8 +331,11 @@ class Counts:
         self.conn.close()
 
 
-def signup_tenants(env: dict[str, str], count: int, tag: str) -> tuple[Any, list[uuid.UUID]]:
-    """Sign up tenants through the API (in-process), with the plugin enabled like any other."""
+def signup_tenants(env: dict[str, str], count: int, tag: str) -> tuple[Any, Any, list[uuid.UUID], list[str]]:
+    """Sign up tenants through the API (in-process), with the plugin enabled like any other.
+
+    Returns the app's kernel and test client, the tenant ids and an access token of each.
+    """
     from ccokit.platform.app import create_app
     from ccokit.platform.config import load_settings
     from ccokit.platform.kernel import current_kernel
@@ -278,7 +344,7 @@ def signup_tenants(env: dict[str, str], count: int, tag: str) -> tuple[Any, list
 
     app = create_app(load_settings(env), plugins=[*discover_plugins(), event_sink.plugin])
     client = app.test_client()
-    tenants = []
+    tenants, tokens = [], []
     for i in range(count):
         slug = f"{tag}-{i:03d}"
         resp = client.post("/api/v1/signup", json={
@@ -287,8 +353,28 @@ def signup_tenants(env: dict[str, str], count: int, tag: str) -> tuple[Any, list
         })
         if resp.status_code != 201:
             raise RuntimeError(f"signup: {resp.status_code} {resp.get_data(as_text=True)[:500]}")
-        tenants.append(decode_public_id("ten", resp.get_json()["tenant"]["id"]))
-    return current_kernel(app), tenants
+        data = resp.get_json()
+        tenants.append(decode_public_id("ten", data["tenant"]["id"]))
+        basic = base64.b64encode(f"{data['client']['client_id']}:{data['client']['client_secret']}".encode())
+        form = {"grant_type": "client_credentials", "scope": "webhooks:manage"}
+        resp = client.post("/oauth/token", data=form, headers={"Authorization": f"Basic {basic.decode()}"})
+        if resp.status_code != 200:
+            raise RuntimeError(f"token: {resp.status_code} {resp.get_data(as_text=True)[:500]}")
+        tokens.append(resp.get_json()["access_token"])
+    return current_kernel(app), client, tenants, tokens
+
+
+def register_endpoints(client: Any, tokens: Sequence[str], port: int) -> list[str]:
+    """One endpoint per tenant for the benchmark's event, at the receiver; their secrets in order."""
+    secrets = []
+    for n, token in enumerate(tokens):
+        body = {"url": f"http://127.0.0.1:{port}/hooks/{n}", "event_types": [EVENT], "description": "bench"}
+        auth = {"Authorization": f"Bearer {token}"}
+        resp = client.post("/api/v1/webhooks/endpoints", headers=auth, json=body)
+        if resp.status_code != 201:
+            raise RuntimeError(f"webhook endpoint: {resp.status_code} {resp.get_data(as_text=True)[:500]}")
+        secrets.append(resp.get_json()["secret"])
+    return secrets
 
 
 def event_round(
@@ -361,6 +447,76 @@ def event_round(
     return out
 
 
+def read_receipts(path: Path) -> list[tuple[str, str, float, str]]:
+    """The receiver's lines: ``(event id, phase, arrival, "ok" or the verification error)``."""
+    if not path.exists():
+        return []
+    lines = path.read_text().splitlines()
+    return [tuple(line.split(" ")) for line in lines if line.count(" ") == 3]  # type: ignore[misc]
+
+
+def webhook_round(
+    round_no: int, workers: int, args: argparse.Namespace, kernel: Any, tenants: list[uuid.UUID],
+    processes: Processes, counts: Counts, broker: redis.Redis, receipts: Path,
+) -> dict[str, Any]:
+    """One round of webhook deliveries with ``workers`` workers: warm-up, then ``--webhooks`` events."""
+    from rq import Worker
+
+    counts.empty_event_tables()
+    broker.flushdb()
+    receipts.write_text("")
+    worker_argv = [sys.executable, str(HERE / "events.py"), "--role", "worker"]
+
+    def received() -> int:
+        return len(read_receipts(receipts))
+
+    try:
+        processes.start("relay", [CCOKIT, "relay"])
+        for w in range(workers):
+            processes.start(f"worker{w + 1}", worker_argv)
+        wait_for("the workers", lambda: len(Worker.all(connection=broker)) >= workers, processes, 60)
+        publish_events(kernel, tenants, round_no, "warmup", args.warmup, args.batch)
+        wait_for("the warm-up deliveries", lambda: received() >= args.warmup, processes, 60)
+        publish_events(kernel, tenants, round_no, "live", args.webhooks, args.batch)
+        expected = args.warmup + args.webhooks
+        wait_for("the deliveries", lambda: received() >= expected, processes, args.timeout, interval=0.25)
+        time.sleep(1)  # a late duplicate would arrive now
+    finally:
+        processes.stop_all()
+    broker.flushdb()
+    lines = read_receipts(receipts)
+    published = counts.value(sql.SQL("SELECT count(*) FROM outbox_events WHERE type = %s"), EVENT)
+    good = [line for line in lines if line[3] == "ok"]
+    unique = {line[0] for line in good}
+    live = [float(arrived) for _, phase, arrived, _ in good if phase == "live"]
+    first = counts.value(sql.SQL(
+        "SELECT extract(epoch FROM min(occurred_at))::float8 FROM outbox_events "
+        "WHERE type = %s AND payload->>'phase' = 'live'"
+    ), EVENT)
+    out = {
+        "published": int(published), "lost": int(published) - len(unique),
+        "duplicated": len(good) - len(unique), "bad_signatures": len(lines) - len(good), "rate": 0.0,
+    }
+    if live and first is not None:
+        out["rate"] = len(live) / (max(live) - first)
+    plural = "s" if workers > 1 else ""
+    print(f"webhook round {round_no + 1}, {workers} worker{plural}: {len(live)} deliveries "
+          f"at {out['rate']:.0f}/s commit to receiver; lost {out['lost']}, duplicated {out['duplicated']}, "
+          f"bad signatures {out['bad_signatures']} of {out['published']}", flush=True)
+    return out
+
+
+def start_receiver(processes: Processes, tmp: Path) -> tuple[Path, int]:
+    """The receiver process; the endpoints' secrets go to ``secrets.txt`` once they are registered."""
+    secrets_file, ready, receipts = tmp / "secrets.txt", tmp / "receiver.port", tmp / "receipts.txt"
+    processes.start("receiver", [
+        sys.executable, str(HERE / "events.py"), "--role", "receiver", "--secrets-file", str(secrets_file),
+        "--ready-file", str(ready), "--out-file", str(receipts),
+    ])
+    wait_for("the receiver", lambda: ready.exists() and ready.read_text().strip() != "", processes, 30)
+    return receipts, int(ready.read_text())
+
+
 def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
     run_id = uuid.uuid4().hex[:10]
     redis_url = f"{REDIS_BASE}/{args.redis_db}"
@@ -372,7 +528,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         stack.callback(broker.flushdb)  # after the processes stopped (callbacks run in reverse)
         print(f"database ccokit_bench_{run_id}: creating and migrating; {os.cpu_count()} cores", flush=True)
         name, env = stack.enter_context(database(run_id, redis_url, tmp))
-        kernel, tenants = signup_tenants(env, args.tenants, f"e{run_id[:6]}")
+        kernel, client, tenants, tokens = signup_tenants(env, args.tenants, f"e{run_id[:6]}")
         stack.callback(kernel.db.dispose)
         counts = Counts(name)
         stack.callback(counts.close)
@@ -384,6 +540,17 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         for r in range(args.rounds):
             workers = WORKER_PATTERN[r % len(WORKER_PATTERN)]
             results[workers].append(event_round(r, workers, args, kernel, tenants, processes, counts, broker))
+        # The receiver serves every webhook round; its secrets are written once the endpoints exist.
+        receivers = Processes(env, tmp)
+        stack.callback(receivers.stop_all)
+        receipts, port = start_receiver(receivers, tmp)
+        (tmp / "secrets.txt").write_text("\n".join(register_endpoints(client, tokens, port)) + "\n")
+        hooks: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+        for r in range(args.webhook_rounds):
+            workers = WORKER_PATTERN[r % len(WORKER_PATTERN)]
+            receivers.check()
+            hooks[workers].append(webhook_round(r, workers, args, kernel, tenants, processes, counts, broker,
+                                                receipts))
     summary: dict[str, Any] = {}
     for workers, rounds in results.items():
         if not rounds:
@@ -398,13 +565,21 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
               f"events/s commit to handler (publisher {published:.0f}/s), latency p50 {p50:.0f} ms, "
               f"p99 {p99:.0f} ms; backlog drained at {drain:.0f}/s", flush=True)
         summary[f"events_per_s_{workers}w"] = round(rate, 1)
-    every = [x for rounds in results.values() for x in rounds]
+    for workers, rounds in hooks.items():
+        rate = statistics.median(x["rate"] for x in rounds) if rounds else None
+        summary[f"webhooks_per_s_{workers}w"] = None if rate is None else round(rate, 1)
+        if rounds:
+            print(f"{workers} worker{'s' if workers > 1 else ''}, median of {len(rounds)} webhook rounds: "
+                  f"{rate:.0f} deliveries/s commit to receiver", flush=True)
+    every = [x for rounds in (*results.values(), *hooks.values()) for x in rounds]
     lost, duplicated = sum(x["lost"] for x in every), sum(x["duplicated"] for x in every)
-    print(f"goal: >= 1,000 events/s with 2 workers; lost {lost}, duplicated {duplicated} "
-          f"over {sum(x['published'] for x in every)} events", flush=True)
+    bad = sum(x.get("bad_signatures", 0) for x in every)
+    print(f"goal: >= 1,000 events/s with 2 workers; lost {lost} (bad signatures {bad}), duplicated "
+          f"{duplicated} over {sum(x['published'] for x in every)} events and their webhooks", flush=True)
     return {
         "events_per_s_1w": summary["events_per_s_1w"], "events_per_s_2w": summary["events_per_s_2w"],
-        "webhooks_per_s": None, "lost": lost, "duplicated": duplicated,
+        "webhooks_per_s": summary["webhooks_per_s_2w"] or summary["webhooks_per_s_1w"],
+        "lost": lost + bad, "duplicated": duplicated,
     }
 
 
@@ -414,22 +589,29 @@ def main() -> None:
     )
     parser.add_argument("--events", type=int, default=10_000, help="timed events per round")
     parser.add_argument("--rounds", type=int, default=4, help="rounds, alternating 1, 2, 2, 1 workers")
+    parser.add_argument("--webhooks", type=int, default=3_000, help="webhook deliveries per webhook round")
+    parser.add_argument("--webhook-rounds", type=int, default=2, help="webhook rounds, 1 then 2 workers")
     parser.add_argument("--tenants", type=int, default=10, help="tenants the events are spread over")
     parser.add_argument("--batch", type=int, default=100, help="events per published transaction")
     parser.add_argument("--warmup", type=int, default=200, help="untimed events before each round")
     parser.add_argument("--timeout", type=float, default=120, help="seconds a round may take")
     parser.add_argument("--redis-db", type=int, default=13, help="an empty Redis database number")
-    parser.add_argument("--role", choices=["bench", "worker", "publish"], default="bench",
+    parser.add_argument("--role", choices=["bench", "worker", "publish", "receiver"], default="bench",
                         help=argparse.SUPPRESS)
     parser.add_argument("--round", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--tenant-ids", default="", help=argparse.SUPPRESS)
     parser.add_argument("--ready-file", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--secrets-file", default="", help=argparse.SUPPRESS)
+    parser.add_argument("--out-file", default="", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.role == "worker":
         return run_worker()
     if args.role == "publish":
         return run_publisher(args)
-    if min(args.events, args.rounds, args.tenants, args.batch, args.warmup, args.timeout) < 1:
+    if args.role == "receiver":
+        return run_receiver(args)
+    if min(args.events, args.rounds, args.tenants, args.batch, args.warmup, args.timeout, args.webhooks,
+           args.webhook_rounds) < 1:
         parser.error("every number must be at least 1")
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind and clean up as on Ctrl-C
     try:
