@@ -78,38 +78,19 @@ from typing import Any
 import event_sink
 import psycopg
 import redis
+from harness import ADMIN, CCOKIT, PASSWORD, dsn, environment, pct, roles
+from harness import database as database_of
 from psycopg import sql
 
-PG_HOSTPORT = "127.0.0.1:5432"
-ADMIN = "postgres"
 REDIS_BASE = "redis://127.0.0.1:6379"
-SECRET_KEY = "bench-events-secret-key-0123456789-abcdefgh"
-PASSWORD = "bench password 0123456789"
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-CCOKIT = str(Path(sys.executable).parent / "ccokit")  # the venv's, next to its python
 WORKER_PATTERN = (1, 2, 2, 1)
 EVENT_TABLES = (
     "outbox_events", "processed_events", "event_deliveries", "webhook_deliveries", event_sink.TABLE,
 )
 EFFECTS = sql.Identifier(event_sink.TABLE)
 EVENT = event_sink.EVENT_TYPE
-
-
-def dsn(user: str, db: str) -> str:
-    return f"postgresql://{user}@{PG_HOSTPORT}/{db}"
-
-
-def admin_execute(*statements: str, db: str = "postgres") -> None:
-    with psycopg.connect(dsn(ADMIN, db), autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement.encode())
-
-
-def pct(values: Sequence[float], q: float) -> float:
-    """Nearest-rank percentile, in milliseconds."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)] * 1000
 
 
 # -- the processes' side: an app with the benchmark's plugin ---------------------------------------
@@ -212,30 +193,21 @@ def database(run_id: str, redis_url: str, tmp: Path) -> Iterator[tuple[str, dict
     """Roles and a migrated database with the plugin's table; yields its name and the environment."""
     from sqlalchemy import create_engine
 
-    owner, app, name = f"ccokit_bench_{run_id}_owner", f"ccokit_bench_{run_id}_app", f"ccokit_bench_{run_id}"
-    with contextlib.ExitStack() as stack:
-        admin_execute(f"CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS")
-        stack.callback(admin_execute, f"DROP ROLE IF EXISTS {owner}")
-        admin_execute(f"CREATE ROLE {app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
-        stack.callback(admin_execute, f"DROP ROLE IF EXISTS {app}")
-        admin_execute(f"CREATE DATABASE {name} OWNER {owner}")
-        stack.callback(admin_execute, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        # The plugin's table first, as its owner: `ccokit migrate` then gives it row-level
-        # security and the app role's grants like every other tenant table.
+    name = f"ccokit_bench_{run_id}"
+
+    def add_plugin_table() -> None:
+        # As the owner, before `ccokit migrate`, which then gives the table row-level security and
+        # the app role's grants like every other tenant table.
         engine = create_engine("postgresql+psycopg://" + dsn(owner, name).split("://", 1)[1])
         try:
             event_sink.Base.metadata.create_all(engine)
         finally:
             engine.dispose()
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CCOKIT_")}
-        env.update(
-            CCOKIT_ENV="test", CCOKIT_SECRET_KEY=SECRET_KEY, CCOKIT_REDIS_URL=redis_url,
-            CCOKIT_SIGNUP_RATE_LIMIT="1000000 per minute", CCOKIT_STORAGE_URL=f"file://{tmp / 'blobs'}",
-            CCOKIT_DATABASE_URL=dsn(app, name), CCOKIT_MIGRATION_DATABASE_URL=dsn(owner, name),
-            CCOKIT_LOG_LEVEL="WARNING", CCOKIT_WEBHOOKS_ALLOW_LOOPBACK="true",
-        )
-        subprocess.run([CCOKIT, "migrate"], env=env, check=True, timeout=300, stdout=subprocess.DEVNULL)
-        yield name, env
+
+    with roles(run_id) as (owner, app):
+        env = environment(name, owner, app, redis_url, tmp / "blobs", CCOKIT_WEBHOOKS_ALLOW_LOOPBACK="true")
+        with database_of(name, owner, env, before_migrate=add_plugin_table):
+            yield name, env
 
 
 class Processes:

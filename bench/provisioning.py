@@ -33,151 +33,39 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
-import os
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import httpx
 import psycopg
+from harness import (
+    ADMIN,
+    PASSWORD,
+    admin_execute,
+    database,
+    dsn,
+    environment,
+    issue_token,
+    load,
+    pct,
+    roles,
+    server,
+)
 from psycopg import sql
 
 from ccokit_sdk.ids import decode_public_id, new_id
 
-PG_HOSTPORT = "127.0.0.1:5432"
-ADMIN = "postgres"
 REDIS_URL = "redis://127.0.0.1:6379/14"
-SECRET_KEY = "bench-provisioning-secret-key-0123456789-abcdef"
-PASSWORD = "bench password 0123456789"
 TENANT_PATH = "/api/v1/tenant"
 REPLIES_PATH = "/api/v1/quick_replies/replies"
 COLUMNS = b"""SELECT table_name, column_name FROM information_schema.columns
     WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"""
-Request = Callable[[httpx.Client, int], tuple[str, httpx.Response]]
-CCOKIT = str(Path(sys.executable).parent / "ccokit")  # the venv's, next to its python
-
-
-def dsn(user: str, db: str) -> str:
-    return f"postgresql://{user}@{PG_HOSTPORT}/{db}"
-
-
-def admin_execute(*statements: str, db: str = "postgres") -> Any:
-    """Run statements as the superuser; return the first value the last one returns, if any."""
-    with psycopg.connect(dsn(ADMIN, db), autocommit=True) as conn:
-        for statement in statements:
-            cur = conn.execute(statement.encode())
-        return cur.fetchone()[0] if cur.description else None  # type: ignore[index]
-
-
-def pct(values: list[float], q: float) -> float:
-    """Nearest-rank percentile, in milliseconds."""
-    ordered = sorted(values)
-    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)] * 1000
-
-
-@contextlib.contextmanager
-def database(name: str, owner: str, app: str, tmp: Path) -> Iterator[dict[str, str]]:
-    """A migrated database owned by ``owner``; yields the server's environment for it."""
-    admin_execute(f"CREATE DATABASE {name} OWNER {owner}")
-    try:
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CCOKIT_")}
-        env.update(
-            CCOKIT_ENV="test", CCOKIT_SECRET_KEY=SECRET_KEY, CCOKIT_REDIS_URL=REDIS_URL,
-            # The benchmark measures throughput from one IP and one tenant: the limits would set it.
-            CCOKIT_SIGNUP_RATE_LIMIT="1000000 per minute", CCOKIT_PUBLIC_RATE_LIMIT="1000000 per minute",
-            CCOKIT_TENANT_RATE_LIMIT="1000000 per minute", CCOKIT_STORAGE_URL=f"file://{tmp / name}",
-            CCOKIT_DATABASE_URL=dsn(app, name), CCOKIT_MIGRATION_DATABASE_URL=dsn(owner, name),
-            CCOKIT_LOG_LEVEL="WARNING",
-        )
-        subprocess.run([CCOKIT, "migrate"], env=env, check=True, timeout=300, stdout=subprocess.DEVNULL)
-        yield env
-    finally:
-        admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-
-
-def ready(url: str) -> int | None:
-    try:
-        return httpx.get(f"{url}/readyz", timeout=2).status_code
-    except httpx.HTTPError:
-        return None
-
-
-@contextlib.contextmanager
-def server(env: dict[str, str], log: Path) -> Iterator[str]:
-    """``ccokit serve --workers 2`` on a free loopback port; yields its URL once ``/readyz`` is 200."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = int(s.getsockname()[1])
-    url = f"http://127.0.0.1:{port}"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [CCOKIT, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
-            env={**env, "CCOKIT_BASE_URL": url}, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        deadline = time.monotonic() + 60
-        while (status := ready(url)) != 200:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                tail = log.read_text()[-3000:]
-                raise RuntimeError(f"server not ready ({status=}, exit={proc.returncode}):\n{tail}")
-            time.sleep(0.2)
-        yield url
-    finally:
-        proc.terminate()  # gunicorn's master stops its workers gracefully
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)  # its own session: the master and its workers
-            proc.wait(timeout=10)
-
-
-def load(
-    url: str, count: int, concurrency: int, request: Request, headers: dict[str, str] | None = None
-) -> tuple[dict[str, list[float]], float]:
-    """Send requests ``request(client, i)`` for i < count from threads with a keep-alive client each
-    (after one untimed request each); return the latencies (s) by label and the wall time."""
-    stop = threading.Event()
-
-    def worker(k: int) -> dict[str, list[float]]:
-        out: dict[str, list[float]] = {}
-        with httpx.Client(base_url=url, headers=headers, timeout=30) as client:
-            client.get("/healthz")
-            for i in range(k, count, concurrency):
-                if stop.is_set():
-                    break
-                t0 = time.perf_counter()
-                label, resp = request(client, i)
-                elapsed = time.perf_counter() - t0
-                if not resp.is_success:
-                    stop.set()
-                    raise RuntimeError(f"{label}: {resp.status_code} {resp.text[:500]}")
-                out.setdefault(label, []).append(elapsed)
-        return out
-
-    with ThreadPoolExecutor(concurrency) as pool:
-        t0 = time.perf_counter()
-        try:
-            parts = list(pool.map(worker, range(concurrency)))
-        finally:
-            stop.set()  # on an error or Ctrl-C the other threads stop after their current request
-        wall = time.perf_counter() - t0
-    merged: dict[str, list[float]] = {}
-    for part in parts:
-        for label, values in part.items():
-            merged.setdefault(label, []).extend(values)
-    return merged, wall
 
 
 def signups(
@@ -195,17 +83,6 @@ def signups(
 
     latencies, wall = load(url, count, concurrency, request)
     return [responses[i].json() for i in range(count)], latencies["signup"], wall
-
-
-def issue_token(url: str, signup: dict[str, Any]) -> str:
-    client = signup["client"]
-    resp = httpx.post(
-        f"{url}/oauth/token", auth=(client["client_id"], client["client_secret"]), timeout=30,
-        data={"grant_type": "client_credentials", "scope": " ".join(client["scopes"])},
-    )
-    if resp.status_code != 200:
-        raise RuntimeError(f"POST /oauth/token: {resp.status_code} {resp.text[:500]}")
-    return str(resp.json()["access_token"])
 
 
 def clone_tenants(db: str, template: uuid.UUID, count: int, tag: str) -> None:
@@ -287,13 +164,12 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, float]:
     owner, app = f"ccokit_bench_{run_id}_owner", f"ccokit_bench_{run_id}_app"
     small_db, large_db = f"ccokit_bench_{run_id}_10", f"ccokit_bench_{run_id}_n"
     with contextlib.ExitStack() as stack:
-        admin_execute(f"CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS")
-        stack.callback(admin_execute, f"DROP ROLE IF EXISTS {owner}")
-        admin_execute(f"CREATE ROLE {app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
-        stack.callback(admin_execute, f"DROP ROLE IF EXISTS {app}")
+        stack.enter_context(roles(run_id))
         print(f"databases {small_db}, {large_db}: creating and migrating", flush=True)
-        small_env = stack.enter_context(database(small_db, owner, app, tmp))
-        large_env = stack.enter_context(database(large_db, owner, app, tmp))
+        small_env, large_env = (
+            stack.enter_context(database(db, owner, environment(db, owner, app, REDIS_URL, tmp / db)))
+            for db in (small_db, large_db)
+        )
         with server(small_env, tmp / "s10.log") as small, server(large_env, tmp / "sn.log") as large:
             small_signups, _, _ = signups(small, f"{tag}s", 10, 2)
             warm, _, _ = signups(large, f"{tag}w", 4, 2)

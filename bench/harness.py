@@ -1,0 +1,197 @@
+"""What the benchmarks share: throw-away PostgreSQL roles and databases, real ``ccokit serve``
+processes on loopback, a threaded HTTP load generator, tokens and percentiles.
+
+Every benchmark runs against real processes on this machine only (PostgreSQL on 127.0.0.1:5432
+with trust auth and the superuser ``postgres``; Redis on 127.0.0.1:6379), and removes what it
+created, also on error and Ctrl-C: the context managers here undo their work on the way out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+
+PG_HOSTPORT = "127.0.0.1:5432"
+ADMIN = "postgres"
+SECRET_KEY = "bench-secret-key-0123456789-abcdefghijklmnop"
+PASSWORD = "bench password 0123456789"
+CCOKIT = str(Path(sys.executable).parent / "ccokit")  # the venv's, next to its python
+Request = Callable[[httpx.Client, int], tuple[str, httpx.Response]]
+
+
+def dsn(user: str, db: str) -> str:
+    return f"postgresql://{user}@{PG_HOSTPORT}/{db}"
+
+
+def admin_execute(*statements: str, db: str = "postgres") -> Any:
+    """Run statements as the superuser; return the first value the last one returns, if any."""
+    with psycopg.connect(dsn(ADMIN, db), autocommit=True) as conn:
+        for statement in statements:
+            cur = conn.execute(statement.encode())
+        return cur.fetchone()[0] if cur.description else None  # type: ignore[index]
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """Nearest-rank percentile of seconds, in milliseconds."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(q / 100 * len(ordered)) - 1)] * 1000
+
+
+@contextlib.contextmanager
+def roles(run_id: str) -> Iterator[tuple[str, str]]:
+    """An owner role and an application role (neither superuser nor BYPASSRLS), as in production."""
+    owner, app = f"ccokit_bench_{run_id}_owner", f"ccokit_bench_{run_id}_app"
+    admin_execute(f"CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS")
+    try:
+        admin_execute(f"CREATE ROLE {app} LOGIN NOSUPERUSER NOBYPASSRLS NOCREATEDB NOCREATEROLE")
+        try:
+            yield owner, app
+        finally:
+            admin_execute(f"DROP ROLE IF EXISTS {app}")
+    finally:
+        admin_execute(f"DROP ROLE IF EXISTS {owner}")
+
+
+def environment(name: str, owner: str, app: str, redis_url: str, blobs: Path, **extra: str) -> dict[str, str]:
+    """The ``CCOKIT_*`` environment of processes serving database ``name``.
+
+    The rate limits are lifted: a benchmark sends from one IP and one tenant on purpose.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CCOKIT_")}
+    env.update(
+        CCOKIT_ENV="test", CCOKIT_SECRET_KEY=SECRET_KEY, CCOKIT_REDIS_URL=redis_url,
+        CCOKIT_SIGNUP_RATE_LIMIT="1000000 per minute", CCOKIT_PUBLIC_RATE_LIMIT="1000000 per minute",
+        CCOKIT_TENANT_RATE_LIMIT="1000000 per minute", CCOKIT_STORAGE_URL=f"file://{blobs}",
+        CCOKIT_DATABASE_URL=dsn(app, name), CCOKIT_MIGRATION_DATABASE_URL=dsn(owner, name),
+        CCOKIT_LOG_LEVEL="WARNING", **extra,
+    )
+    return env
+
+
+@contextlib.contextmanager
+def database(name: str, owner: str, env: dict[str, str], before_migrate: Callable[[], None] | None = None
+             ) -> Iterator[dict[str, str]]:
+    """A database owned by ``owner``, migrated with ``ccokit migrate``; dropped on the way out.
+
+    ``before_migrate`` runs after the database exists (e.g. to add a benchmark plugin's table, so
+    that the migration gives it row-level security like every other tenant table).
+    """
+    admin_execute(f"CREATE DATABASE {name} OWNER {owner}")
+    try:
+        if before_migrate is not None:
+            before_migrate()
+        subprocess.run([CCOKIT, "migrate"], env=env, check=True, timeout=600, stdout=subprocess.DEVNULL)
+        yield env
+    finally:
+        admin_execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+def ready(url: str) -> int | None:
+    try:
+        return httpx.get(f"{url}/readyz", timeout=2).status_code
+    except httpx.HTTPError:
+        return None
+
+
+@contextlib.contextmanager
+def server(env: dict[str, str], log: Path, workers: int = 2) -> Iterator[str]:
+    """``ccokit serve --workers N`` (gunicorn) on a free loopback port; yields its URL once ready."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = int(s.getsockname()[1])
+    url = f"http://127.0.0.1:{port}"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [CCOKIT, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers)],
+            env={**env, "CCOKIT_BASE_URL": url}, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 60
+        while (status := ready(url)) != 200:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                tail = log.read_text()[-3000:]
+                raise RuntimeError(f"server not ready ({status=}, exit={proc.returncode}):\n{tail}")
+            time.sleep(0.2)
+        yield url
+    finally:
+        proc.terminate()  # gunicorn's master stops its workers gracefully
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)  # its own session: the master and its workers
+            proc.wait(timeout=10)
+
+
+def load(
+    url: str, count: int, concurrency: int, request: Request, headers: dict[str, str] | None = None
+) -> tuple[dict[str, list[float]], float]:
+    """Send requests ``request(client, i)`` for i < count from threads with a keep-alive client each
+    (after one untimed request each); return the latencies (s) by label and the wall time."""
+    stop = threading.Event()
+
+    def worker(k: int) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = {}
+        with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+            client.get("/healthz")
+            for i in range(k, count, concurrency):
+                if stop.is_set():
+                    break
+                t0 = time.perf_counter()
+                label, resp = request(client, i)
+                elapsed = time.perf_counter() - t0
+                if not resp.is_success:
+                    stop.set()
+                    raise RuntimeError(f"{label}: {resp.status_code} {resp.text[:500]}")
+                out.setdefault(label, []).append(elapsed)
+        return out
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        t0 = time.perf_counter()
+        try:
+            parts = list(pool.map(worker, range(concurrency)))
+        finally:
+            stop.set()  # on an error or Ctrl-C the other threads stop after their current request
+        wall = time.perf_counter() - t0
+    merged: dict[str, list[float]] = {}
+    for part in parts:
+        for label, values in part.items():
+            merged.setdefault(label, []).extend(values)
+    return merged, wall
+
+
+def signup(url: str, slug: str) -> dict[str, Any]:
+    """Sign a workspace up over HTTP; its answer (tenant, owner, client with its secret)."""
+    resp = httpx.post(f"{url}/api/v1/signup", timeout=60, json={
+        "name": f"Bench {slug}", "slug": slug, "owner_email": f"owner@{slug}.example",
+        "owner_password": PASSWORD,
+    })
+    if resp.status_code != 201:
+        raise RuntimeError(f"POST /api/v1/signup: {resp.status_code} {resp.text[:500]}")
+    return dict(resp.json())
+
+
+def issue_token(url: str, signup: dict[str, Any], scopes: Sequence[str] | None = None) -> str:
+    """A client-credentials token of the sign-up's client (every scope of it by default)."""
+    client = signup["client"]
+    resp = httpx.post(
+        f"{url}/oauth/token", auth=(client["client_id"], client["client_secret"]), timeout=30,
+        data={"grant_type": "client_credentials", "scope": " ".join(scopes or client["scopes"])},
+    )
+    if resp.status_code != 200:
+        raise RuntimeError(f"POST /oauth/token: {resp.status_code} {resp.text[:500]}")
+    return str(resp.json()["access_token"])
