@@ -27,6 +27,9 @@ from ccokit.platform.config import Settings, load_settings
 from ccokit.platform.kernel import current_kernel
 from ccokit.platform.migrate import migrate
 
+#: ``s3_endpoint``, ``aws_credentials`` and ``bucket``: a real S3-compatible server for any test.
+pytest_plugins = ("tests.s3_server",)
+
 IN_CI = os.environ.get("CI", "").lower() == "true"
 PG_HOST = os.environ.get("CCOKIT_TEST_PG_HOST", "127.0.0.1")
 PG_PORT = os.environ.get("CCOKIT_TEST_PG_PORT", "5432")

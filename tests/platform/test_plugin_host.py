@@ -13,7 +13,13 @@ from flask_smorest import Blueprint
 from ccokit.platform.plugin_host import PluginError, PluginHost, discover_plugins
 from ccokit_sdk.plugin import Plugin, Scope, hookimpl, require_scope
 
-PUBLIC_ROUTES = {("POST", "/api/v1/signup")}
+PUBLIC_ROUTES = {
+    ("POST", "/api/v1/signup"),
+    # Signed blob links: the signature in the token is the credential, as with a presigned S3 URL.
+    ("POST", "/api/v1/blobs/upload/<token>"),
+    ("PUT", "/api/v1/blobs/upload/<token>"),
+    ("GET", "/api/v1/blobs/<token>"),
+}
 
 
 def test_builtin_plugins_are_found_through_entry_points_only() -> None:

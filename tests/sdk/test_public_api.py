@@ -29,6 +29,10 @@ PUBLIC = {
         "Page", "Pager", "PluginInfo", "QuickReply", "RenderedReply", "Tenant", "WebhookDelivery", "WebhookEndpoint",
     },
     "ccokit_sdk.lists": {"AsyncPager", "Page", "Pager"},
+    "ccokit_sdk.blobs": {
+        "DEFAULT_EXPIRES_IN", "MAX_EXPIRES_IN", "BlobError", "BlobInfo", "BlobNotFound", "BlobQuotaExceeded",
+        "BlobTooLarge", "Blobs", "InvalidBlobKey", "PresignedUpload",
+    },
     "ccokit_sdk.objects": {"APIObject"},
     "ccokit_sdk.retries": {"RETRY_STATUSES", "RetryPolicy", "parse_retry_after"},
     "ccokit_sdk.testing": {

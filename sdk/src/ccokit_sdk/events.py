@@ -24,6 +24,8 @@ from typing import Any, Protocol
 
 import marshmallow as ma
 
+from ccokit_sdk.blobs import Blobs
+
 __all__ = ["Event", "EventType", "Handler", "HandlerContext"]
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
@@ -66,6 +68,11 @@ class HandlerContext(Protocol):
 
     def settings(self, plugin_name: str) -> Mapping[str, Any]:
         """The tenant's settings of a plugin."""
+
+    @property
+    def blobs(self) -> Blobs:
+        """The tenant's blob storage of the plugin that subscribed the handler (or registered the
+        job), keys relative to its folder (see :mod:`ccokit_sdk.blobs`)."""
 
     def enqueue(
         self, job: Callable[..., Any] | str, /, *, delay: timedelta | float | None = None, **kwargs: Any

@@ -5,10 +5,10 @@ at a :class:`Plugin`. The platform discovers it, applies its migrations, and cal
 once per process with a :class:`PluginContext`, in which the plugin adds its flask-smorest
 blueprints, offers services to other plugins and registers its hooks.
 
-While a request is served, :func:`current` gives the request's tenant, principal and the
-tenant-scoped SQLAlchemy session. Every view declares the scope it needs with
-:func:`require_scope`. A plugin that a tenant has disabled answers 404 to that tenant before any
-of its views runs.
+While a request is served, :func:`current` gives the request's tenant, principal, the
+tenant-scoped SQLAlchemy session and the plugin's blob storage (:mod:`ccokit_sdk.blobs`). Every
+view declares the scope it needs with :func:`require_scope`. A plugin that a tenant has disabled
+answers 404 to that tenant before any of its views runs.
 
 Like CKAN's toolkit, this module changes only after a deprecation period; the platform's own
 internals are out of bounds (import-linter checks it).
@@ -29,6 +29,16 @@ from flask_smorest import Blueprint, abort
 from sqlalchemy import MetaData
 from sqlalchemy.orm import Session
 
+from ccokit_sdk.blobs import (
+    BlobError,
+    BlobInfo,
+    BlobNotFound,
+    BlobQuotaExceeded,
+    Blobs,
+    BlobTooLarge,
+    InvalidBlobKey,
+    PresignedUpload,
+)
 from ccokit_sdk.events import Event, EventType, Handler, HandlerContext
 from ccokit_sdk.hookspecs import hookimpl
 from ccokit_sdk.ids import InvalidPublicId, decode_public_id, encode_public_id, new_id
@@ -39,6 +49,12 @@ from ccokit_sdk.schemas import PublicIdField
 
 __all__ = [
     "ROLES",
+    "BlobError",
+    "BlobInfo",
+    "BlobNotFound",
+    "BlobQuotaExceeded",
+    "BlobTooLarge",
+    "Blobs",
     "Blueprint",
     "CursorArgsSchema",
     "CursorPage",
@@ -46,10 +62,12 @@ __all__ = [
     "EventType",
     "Handler",
     "HandlerContext",
+    "InvalidBlobKey",
     "InvalidPublicId",
     "JobFunction",
     "Plugin",
     "PluginContext",
+    "PresignedUpload",
     "Principal",
     "PublicIdField",
     "RequestContext",
@@ -180,6 +198,11 @@ class RequestContext(Protocol):
 
     def settings(self, plugin_name: str) -> Mapping[str, Any]:
         """The tenant's validated settings of ``plugin_name`` (defaults filled in)."""
+
+    @property
+    def blobs(self) -> Blobs:
+        """The tenant's blob storage of the plugin whose route serves this request, keys relative
+        to its folder; limits from the tenant's plan (see :mod:`ccokit_sdk.blobs`)."""
 
     def publish(self, event_type: str, payload: Mapping[str, Any]) -> uuid.UUID:
         """Record an event in this request's transaction; it is delivered after the commit."""

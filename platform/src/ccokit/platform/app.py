@@ -18,6 +18,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ccokit.platform import authentication, health, oauth, rate_limits, request_ids
 from ccokit.platform.api import (
     audit_events,
+    blobs,
     events_admin,
     members,
     plugins_admin,
@@ -25,6 +26,7 @@ from ccokit.platform.api import (
     webhooks_admin,
     workspace,
 )
+from ccokit.platform.blob_links import BlobLinks
 from ccokit.platform.config import Settings, load_settings
 from ccokit.platform.events.retention import purge_delivered_events
 from ccokit.platform.idempotency import http as idempotency
@@ -85,7 +87,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
         settings=settings,
         db=Database(settings.database_url),
         plugins=host,
-        storage=open_storage(settings.storage_url),
+        storage=open_storage(settings.storage_url, links=BlobLinks(settings.secret_key, settings.base_url)),
         redis=redis,
         events=host.events,
     )
@@ -114,6 +116,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
         events_admin.blueprint,
         audit_events.blueprint,
         webhooks_admin.blueprint,
+        blobs.blueprint,
     )
     for blueprint in platform_blueprints:
         api.register_blueprint(blueprint)
@@ -131,7 +134,12 @@ def _schedule_maintenance(kernel: Kernel) -> None:
 
 
 def _require_json_bodies() -> None:
-    """The JSON API takes JSON: a body of any other type answers 415, not a confusing 422."""
+    """The JSON API takes JSON: a body of any other type answers 415, not a confusing 422.
+
+    The signed blob links take files; they check their bodies themselves.
+    """
+    if request.blueprint == blobs.blueprint.name:
+        return
     has_body = bool(request.content_length or request.headers.get("Transfer-Encoding"))
     is_api_write = request.method in _BODY_METHODS and request.path.startswith("/api/")
     if is_api_write and has_body and not request.is_json:

@@ -12,9 +12,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
 
-from flask import Flask, current_app, g
+from flask import Flask, current_app, g, request
 
 from ccokit.platform.audit.recorder import record_audit
+from ccokit.platform.blobs import PluginBlobs
 from ccokit.platform.config import Settings
 from ccokit.platform.events.outbox import enqueue, publish
 from ccokit.platform.events.registry import EventRegistry
@@ -64,6 +65,15 @@ class RequestScope:
 
     def settings(self, plugin_name: str) -> Mapping[str, Any]:
         return current_kernel().plugins.settings_for(plugin_name, self.enabled_plugins.get(plugin_name))
+
+    @property
+    def blobs(self) -> PluginBlobs:
+        """The blobs of the plugin that owns the route being served."""
+        kernel = current_kernel()
+        plugin = kernel.plugins.blueprint_owners.get(request.blueprint or "")
+        if plugin is None:
+            raise RuntimeError("current().blobs is for the routes of a plugin")
+        return PluginBlobs.of_tenant(kernel.storage, self.session, self.tenant_id, plugin)
 
     def publish(self, event_type: str, payload: Mapping[str, Any]) -> uuid.UUID:
         """Write the event into this request's transaction (delivered after the commit)."""

@@ -21,7 +21,7 @@ import logging
 import random
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -29,6 +29,7 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ccokit.platform import log_context
+from ccokit.platform.blobs import PluginBlobs
 from ccokit.platform.events.models import EventDelivery, OutboxEvent, ProcessedEvent
 from ccokit.platform.events.outbox import enqueue, publish
 from ccokit.platform.events.registry import Subscription
@@ -56,6 +57,17 @@ class HandlerScope:
     tenant_id: uuid.UUID
     session: TenantSession
     enabled: Mapping[str, Mapping[str, Any]]
+    #: The plugin whose handler or job runs with this scope (its blobs are the ones reached).
+    plugin: str | None = None
+
+    def for_plugin(self, plugin: str) -> HandlerScope:
+        return replace(self, plugin=plugin)
+
+    @property
+    def blobs(self) -> PluginBlobs:
+        if self.plugin is None or self.plugin == PLATFORM:
+            raise RuntimeError("ctx.blobs is for the handlers and jobs of a plugin")
+        return PluginBlobs.of_tenant(self.kernel.storage, self.session, self.tenant_id, self.plugin)
 
     def publish(self, event_type: str, payload: Mapping[str, Any]) -> uuid.UUID:
         return publish(self.session, self.kernel.events, event_type, payload)
@@ -208,7 +220,7 @@ def _run_batch(
             job_id = encode_public_id("evt", event.id)
             with log_context.bound(tenant_id=str(event.tenant_id), job_id=job_id):
                 session.add(ProcessedEvent(event_id=event.id, handler=sub.name))
-                sub.handler(event, scope)
+                sub.handler(event, scope.for_plugin(sub.plugin))
         position = -1
         session.flush()
         savepoint.commit()
@@ -237,7 +249,7 @@ def _run(session: TenantSession, scope: HandlerScope, event: Event, sub: Subscri
             savepoint.rollback()
             return None  # another worker processed it (and committed) while we looked
         try:
-            sub.handler(event, scope)
+            sub.handler(event, scope.for_plugin(sub.plugin))
             session.flush()
             savepoint.commit()
         except Exception as exc:
