@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ccokit.plugins.ticketing.models import custom_fields, tickets, views  # noqa: F401  (tables)
+from ccokit.plugins.ticketing.models.base import Base
 from ccokit_sdk.plugin import Plugin, PluginContext, Scope
 
 
@@ -22,4 +26,6 @@ plugin = Plugin(
         Scope("tickets:read", "Read tickets, comments and views", "agent"),
         Scope("tickets:write", "Create and change tickets and comments", "agent"),
     ),
+    metadata=Base.metadata,
+    migrations=str(Path(__file__).parent / "migrations" / "versions"),
 )
