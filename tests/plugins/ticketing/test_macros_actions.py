@@ -18,7 +18,7 @@ CUSTOM = {
 NOW = datetime(2026, 3, 1, 8, 0, tzinfo=UTC)
 TICKET = {
     "number": 42, "subject": "Kettle", "status": "open", "priority": "normal", "tags": ["a", "b"],
-    "custom_fields": {"reason": "late"}, "assignee": None, "due_at": None,
+    "custom_fields": {"reason": "late"}, "assignee_id": None, "due_at": None,
 }
 
 
@@ -31,7 +31,7 @@ def check(actions: Any, locale: str = "en") -> tuple[list[dict[str, Any]], dict[
 def test_a_full_valid_list() -> None:
     actions = [
         {"action": "set", "field": "status", "value": "pending"},
-        {"action": "set", "field": "assignee", "value": None},
+        {"action": "set", "field": "assignee_id", "value": None},
         {"action": "set", "field": "due_at", "value": {"in_hours": 48}},
         {"action": "set", "field": "custom_fields.refund_amount", "value": "12.5"},
         {"action": "add_tags", "value": ["x", "x", "y"]},
@@ -56,7 +56,7 @@ def test_a_full_valid_list() -> None:
         ({"action": "set", "field": "status", "value": None}, "actions.1.value", "required"),
         ({"action": "set", "field": "status"}, "actions.1.value", "required"),
         ({"action": "set", "field": "priority", "value": "asap"}, "actions.1.value", "low, normal, high, urgent"),
-        ({"action": "set", "field": "assignee", "value": "grp_01JD3M6ZK7Q3XG5W2V8N4T9R1B"}, "actions.1.value",
+        ({"action": "set", "field": "assignee_id", "value": "grp_01JD3M6ZK7Q3XG5W2V8N4T9R1B"}, "actions.1.value",
          "mem_"),
         ({"action": "set", "field": "due_at", "value": {"in_hours": "soon"}}, "actions.1.value.in_hours",
          "number"),

@@ -23,6 +23,7 @@ CUSTOM = {
     "vip": CustomFieldSpec("vip", "boolean"),
     "order_no": CustomFieldSpec("order_no", "text"),
     "ship_date": CustomFieldSpec("ship_date", "date"),
+    "issues": CustomFieldSpec("issues", "multi", ("scratch", "dent", "missing_part")),
 }
 KINDS = {key: spec.kind for key, spec in CUSTOM.items()}
 
@@ -32,11 +33,12 @@ TICKET = {
     "priority": "high",
     "category": "after_sales",
     "channel": "chat",
-    "assignee": None,
-    "group": "grp_01JD3M6ZK7Q3XG5W2V8N4T9R1B",
+    "assignee_id": None,
+    "group_id": "grp_01JD3M6ZK7Q3XG5W2V8N4T9R1B",
     "tags": ["refund_request", "vip"],
     "due_at": "2026-03-01T08:00:00+00:00",
-    "custom_fields": {"refund_amount": "88.50", "reason": "damaged", "vip": True, "ship_date": "2026-02-01"},
+    "custom_fields": {"refund_amount": "88.50", "reason": "damaged", "vip": True, "ship_date": "2026-02-01",
+                      "issues": ["scratch", "dent"]},
 }
 
 
@@ -72,11 +74,11 @@ def holds(field: str, operator: str, value: Any = None, **kw: Any) -> bool:
         ("tags", "not_contains", ["angry", "spam"], True),
         ("tags", "not_contains", ["angry", "vip"], False),
         ("tags", "present", None, True),
-        ("assignee", "absent", None, True),
-        ("assignee", "present", None, False),
-        ("assignee", "is", "mem_01JD3M6ZK7Q3XG5W2V8N4T9R1B", False),
-        ("assignee", "is_not", "mem_01JD3M6ZK7Q3XG5W2V8N4T9R1B", True),
-        ("group", "is", "grp_01JD3M6ZK7Q3XG5W2V8N4T9R1B", True),
+        ("assignee_id", "absent", None, True),
+        ("assignee_id", "present", None, False),
+        ("assignee_id", "is", "mem_01JD3M6ZK7Q3XG5W2V8N4T9R1B", False),
+        ("assignee_id", "is_not", "mem_01JD3M6ZK7Q3XG5W2V8N4T9R1B", True),
+        ("group_id", "is", "grp_01JD3M6ZK7Q3XG5W2V8N4T9R1B", True),
         ("due_at", "lt", "2026-03-02T00:00:00Z", True),
         ("due_at", "gt", "2026-03-01T08:59:00+01:00", True),
         ("due_at", "gt", "2026-03-01T09:00:00+01:00", False),
@@ -89,6 +91,9 @@ def holds(field: str, operator: str, value: Any = None, **kw: Any) -> bool:
         ("custom_fields.vip", "is", False, False),
         ("custom_fields.ship_date", "lt", "2026-02-02", True),
         ("custom_fields.order_no", "absent", None, True),
+        ("custom_fields.issues", "contains", ["dent", "scratch"], True),
+        ("custom_fields.issues", "not_contains", ["missing_part"], True),
+        ("custom_fields.issues", "contains", "missing_part", False),
         # A value the ticket does not have: only the negative operators hold.
         ("custom_fields.order_no", "is_not", "A1", True),
         ("custom_fields.order_no", "contains", "A1", False),
@@ -169,13 +174,13 @@ def test_valid_conditions_are_normalised() -> None:
     normal, errors = check({"all": [
         {"field": "custom_fields.refund_amount", "operator": "lt", "value": "100"},
         {"field": "tags", "operator": "contains", "value": "refund_request"},
-        {"field": "assignee", "operator": "absent"},
+        {"field": "assignee_id", "operator": "absent"},
         {"field": "due_at", "operator": "lt", "value": "2026-03-01T08:00:00Z"},
     ]})
     assert errors == {}
     assert normal["all"][0]["value"] == 100
     assert normal["all"][1]["value"] == ["refund_request"]
-    assert normal["all"][2] == {"field": "assignee", "operator": "absent"}
+    assert normal["all"][2] == {"field": "assignee_id", "operator": "absent"}
     assert normal["all"][3]["value"] == "2026-03-01T08:00:00+00:00"
     assert normal["any"] == []
 
@@ -197,9 +202,13 @@ def test_valid_conditions_are_normalised() -> None:
          "damaged, late, wrong_item"),
         ({"field": "custom_fields.reason", "operator": "in", "value": ["late", "bored"]},
          "conditions.all.1.value.1", "Must be one of"),
+        ({"field": "custom_fields.issues", "operator": "contains", "value": ["dent", "rust"]},
+         "conditions.all.1.value.1", "scratch, dent, missing_part"),
+        ({"field": "custom_fields.issues", "operator": "is", "value": "dent"}, "conditions.all.1.operator",
+         "does not apply"),
         ({"field": "custom_fields.vip", "operator": "is", "value": "yes"}, "conditions.all.1.value",
          "true or false"),
-        ({"field": "assignee", "operator": "is", "value": "bob"}, "conditions.all.1.value", "mem_"),
+        ({"field": "assignee_id", "operator": "is", "value": "bob"}, "conditions.all.1.value", "mem_"),
         ({"field": "status", "operator": "is"}, "conditions.all.1.value", "required"),
         ({"field": "status", "operator": "present", "value": "x"}, "conditions.all.1.value", "no value"),
         ({"field": "tags", "operator": "contains", "value": "two words"}, "conditions.all.1.value", "Tags"),

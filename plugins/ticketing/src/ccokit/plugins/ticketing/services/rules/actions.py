@@ -2,8 +2,8 @@
 
 Actions are a list of ``{"action": ..., "field": ..., "value": ...}``:
 
-- ``set``: ``status``, ``priority``, ``category``, ``assignee`` (``mem_…`` or null), ``group``
-  (or null), ``due_at`` (ISO 8601, ``{"in_hours": n}`` from the moment the rule runs, or null)
+- ``set``: ``status``, ``priority``, ``category``, ``assignee_id`` (``mem_…`` or null),
+  ``group_id`` (or null), ``due_at`` (ISO 8601, ``{"in_hours": n}`` from the moment the rule runs, or null)
   or ``custom_fields.<key>`` (a value of the field's type, or null);
 - ``add_tags`` / ``remove_tags``: a list of tags;
 - ``reply``: a public comment, ``note``: an internal note, both from a template;
@@ -49,9 +49,9 @@ __all__ = [
 ]
 
 ACTIONS = ("set", "add_tags", "remove_tags", "reply", "note", "notify_webhook")
-SETTABLE = ("status", "priority", "category", "assignee", "group", "due_at")
+SETTABLE = ("status", "priority", "category", "assignee_id", "group_id", "due_at")
 #: Fields a rule may empty with ``null``.
-CLEARABLE = frozenset({"assignee", "group", "due_at"})
+CLEARABLE = frozenset({"assignee_id", "group_id", "due_at"})
 #: A rule never sets a ticket back to new: new means nobody has looked at it.
 SETTABLE_STATUSES = tuple(s for s in v.STATUSES if s != "new")
 PLACEHOLDERS = (
@@ -171,7 +171,7 @@ def _validate_set(
             errors.add(f"{path}.value.in_hours", "not_number")
             return None
         return {"action": "set", "field": name, "value": {"in_hours": hours}}
-    if spec.kind == "tags":  # a multi-choice custom field: a list of its options
+    if spec.kind == "multi":  # a multi-select custom field: a list of its options
         if not isinstance(value, list) or any(one not in spec.choices for one in value):
             errors.add(f"{path}.value", "not_one_of", choices=", ".join(spec.choices))
             return None

@@ -4,7 +4,8 @@ A rule's conditions are ``{"all": [...], "any": [...]}``; each item is
 ``{"field": ..., "operator": ..., "value": ...}``. The rule holds when every ``all`` condition
 holds and, if ``any`` is not empty, at least one ``any`` condition holds.
 
-Fields are the ticket's own (``status``, ``priority``, ``tags``, ``assignee``…), its custom
+Fields are the ticket's own, named as in the ticket API (``status``, ``priority``, ``tags``,
+``assignee_id``…), its custom
 fields (``custom_fields.<key>``, typed by the workspace's definitions), the requester's member
 tier (``requester.tier`` and ``requester.tier_rank``, from the customers plugin when installed),
 the update being processed (``comment.body``, ``comment.public``, ``comment.author_kind``,
@@ -73,6 +74,7 @@ KIND_OPERATORS: dict[str, tuple[str, ...]] = {
     "boolean": ("is", "is_not", *_PRESENCE, *_CHANGE),
     "id": ("is", "is_not", "in", "not_in", *_PRESENCE, *_CHANGE),
     "tags": ("contains", "not_contains", *_PRESENCE, "changed"),
+    "multi": ("contains", "not_contains", *_PRESENCE, "changed"),
     "datetime": ("lt", "lte", "gt", "gte", *_PRESENCE, "changed"),
     "date": ("is", "is_not", "lt", "lte", "gt", "gte", *_PRESENCE, *_CHANGE),
     "names": ("contains", "not_contains"),
@@ -116,14 +118,15 @@ def _standard_fields() -> dict[str, FieldSpec]:
         FieldSpec("priority", "ordered", v.PRIORITIES),
         FieldSpec("category", "enum", v.CATEGORIES),
         FieldSpec("channel", "enum", v.CHANNELS),
-        FieldSpec("assignee", "id", id_prefix=v.MEMBER_PREFIX),
-        FieldSpec("group", "id", id_prefix=v.GROUP_PREFIX),
-        FieldSpec("requester", "id", id_prefix=v.CUSTOMER_PREFIX),
+        FieldSpec("assignee_id", "id", id_prefix=v.MEMBER_PREFIX),
+        FieldSpec("group_id", "id", id_prefix=v.GROUP_PREFIX),
+        FieldSpec("customer_id", "id", id_prefix=v.CUSTOMER_PREFIX),
         FieldSpec("tags", "tags"),
         FieldSpec("due_at", "datetime"),
         FieldSpec("created_at", "datetime"),
         FieldSpec("updated_at", "datetime"),
         FieldSpec("solved_at", "datetime"),
+        FieldSpec("status_changed_at", "datetime"),
         FieldSpec("requester.tier", "text"),
         FieldSpec("requester.tier_rank", "number"),
         FieldSpec("comment.body", "text", contexts=frozenset({TRIGGER})),
@@ -259,7 +262,7 @@ def _validate_value(spec: FieldSpec, operator: str, value: Any, errors: RuleErro
             return INVALID
         checked = [check_scalar(spec, operator, one, errors, f"{path}.{i}") for i, one in enumerate(value)]
         return INVALID if INVALID in checked else checked
-    if spec.kind in ("tags", "names"):
+    if spec.kind in ("tags", "names", "multi"):
         items = value if isinstance(value, list) else [value]
         if not items or len(items) > MAX_CONDITIONS:
             errors.add(path, "not_list_of", what=_what(spec, errors.locale))
@@ -269,6 +272,9 @@ def _validate_value(spec: FieldSpec, operator: str, value: Any, errors: RuleErro
             where = f"{path}.{i}" if isinstance(value, list) else path
             if spec.kind == "tags" and not (isinstance(one, str) and TAG.match(one)):
                 errors.add(where, "not_tag", limit=40)
+                return INVALID
+            if spec.kind == "multi" and one not in spec.choices:
+                errors.add(where, "not_one_of", choices=", ".join(spec.choices))
                 return INVALID
             if spec.kind == "names" and (not isinstance(one, str) or not one):
                 errors.add(where, "not_text", limit=MAX_TEXT)
@@ -440,7 +446,7 @@ def condition_holds(condition: Mapping[str, Any], facts: Facts) -> bool:
         if operator == "contains":
             return _contains(kind, actual, expected)
         if operator == "not_contains":
-            if kind in ("tags", "names") and isinstance(expected, list):
+            if kind in ("tags", "names", "multi") and isinstance(expected, list):
                 return not any(_contains(kind, actual, one) for one in expected)
             return not _contains(kind, actual, expected)
         if operator in ORDERING:
@@ -481,7 +487,7 @@ def _contains(kind: str, actual: Any, expected: Any) -> bool:
     (``not_contains`` a list means none of them is there)."""
     if actual is None:
         return False
-    if kind in ("tags", "names"):
+    if kind in ("tags", "names", "multi"):
         wanted = expected if isinstance(expected, list) else [expected]
         have = set(actual)
         return all(one in have for one in wanted)

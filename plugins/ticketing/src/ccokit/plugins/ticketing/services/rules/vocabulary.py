@@ -1,18 +1,40 @@
-"""The ticket vocabulary rules speak: statuses, priorities, categories, channels and the like.
+"""The ticket vocabulary rules speak: the core's statuses, priorities, categories, channels, vias,
+plus what only rules use (the moments ``hours_since.*`` measures from).
 
 Kept in one place so the condition and action languages, their validation and the docs agree.
 """
 
 from __future__ import annotations
 
-STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
-#: Lowest first: ``priority lt high`` means low or normal.
-PRIORITIES = ("low", "normal", "high", "urgent")
-CATEGORIES = ("pre_sales", "logistics", "after_sales", "dispute", "other")
-CHANNELS = ("web", "email", "chat", "phone", "api", "other")
-AUTHOR_KINDS = ("agent", "customer", "system")
-VIAS = ("api", "web", "email", "chat", "macro", "trigger", "automation", "system")
-HOURS_SINCE = ("created", "updated", "solved", "status_changed")
+from ccokit.plugins.ticketing.models.tickets import (
+    AUTHOR_KINDS,
+    CATEGORIES,
+    CHANNELS,
+    PRIORITIES,
+    STATUSES,
+    VIAS,
+)
+
+__all__ = [
+    "AUTHOR_KINDS",
+    "CATEGORIES",
+    "CHANNELS",
+    "CUSTOMER_PREFIX",
+    "GROUP_PREFIX",
+    "HOURS_SINCE",
+    "MEMBER_PREFIX",
+    "PRIORITIES",
+    "STATUSES",
+    "VIAS",
+]
+
+#: ``hours_since.<moment>`` and the ticket column each one measures from.
+HOURS_SINCE = {
+    "created": "created_at",
+    "updated": "updated_at",
+    "solved": "solved_at",
+    "status_changed": "status_changed_at",
+}
 
 MEMBER_PREFIX = "mem"
 GROUP_PREFIX = "grp"
