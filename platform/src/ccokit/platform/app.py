@@ -11,7 +11,7 @@ import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 from flask_smorest import Api, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -136,11 +136,21 @@ def _schedule_maintenance(kernel: Kernel) -> None:
 def _require_json_bodies() -> None:
     """The JSON API takes JSON: a body of any other type answers 415, not a confusing 422.
 
-    The signed blob links take files; they check their bodies themselves.
+    The signed blob links take files; they check their bodies themselves. A view that declares
+    ``files`` arguments (``@blueprint.arguments(Schema, location="files")``, a CSV import) takes
+    ``multipart/form-data``.
     """
     if request.blueprint == blobs.blueprint.name:
         return
     has_body = bool(request.content_length or request.headers.get("Transfer-Encoding"))
     is_api_write = request.method in _BODY_METHODS and request.path.startswith("/api/")
-    if is_api_write and has_body and not request.is_json:
+    if is_api_write and has_body and not request.is_json and not _takes_files():
         abort(415)
+
+
+def _takes_files() -> bool:
+    if request.mimetype != "multipart/form-data":
+        return False
+    view = current_app.view_functions.get(request.endpoint or "")
+    parameters = getattr(view, "_apidoc", {}).get("arguments", {}).get("parameters", [])
+    return any(parameter.get("in") == "files" for parameter in parameters)
