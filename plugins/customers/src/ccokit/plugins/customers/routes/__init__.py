@@ -1,0 +1,1 @@
+"""HTTP views of the customers plugin: profiles, the tier ladder and CSV imports."""

@@ -1,0 +1,1 @@
+"""Transport schemas of the customers API, its events and its settings (marshmallow)."""

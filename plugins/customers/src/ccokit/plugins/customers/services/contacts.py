@@ -1,0 +1,129 @@
+"""Contact points: who owns which, and the moves that keep "one contact point, one customer".
+
+A contact point is addressed by its key ``(kind, channel, value)`` in its normalised spelling
+(see :mod:`ccokit.plugins.customers.schemas.contact`); the unique index on that key per tenant
+is what look-ups probe and what refuses a second owner.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ccokit.plugins.customers.models import ContactPoint, Customer
+from ccokit.plugins.customers.services.errors import ContactTaken
+
+__all__ = [
+    "FIELD_OF_KIND",
+    "ContactKey",
+    "add_contacts",
+    "claim",
+    "keys_of_profile",
+    "live_customer",
+    "owners",
+    "set_contacts",
+]
+
+#: ``(kind, channel, value)``: ``("email", "", "wang@shop.cn")``, ``("chat", "wechat", "wxid_4kd9")``.
+ContactKey = tuple[str, str, str]
+FIELD_OF_KIND = {"email": "emails", "phone": "phones", "chat": "chat_ids", "external": "external_ids"}
+_KIND_OF_FIELD = {field: kind for kind, field in FIELD_OF_KIND.items()}
+_CHUNK = 500
+#: Merges repoint older tombstones, so a chain is one hop; this only guards against a loop.
+_MAX_HOPS = 8
+
+
+def keys_of_profile(data: Mapping[str, Any]) -> dict[str, list[ContactKey]]:
+    """The contact keys of each contact field given in ``data`` (loaded by a profile schema)."""
+    keys: dict[str, list[ContactKey]] = {}
+    for field, kind in _KIND_OF_FIELD.items():
+        if field not in data:
+            continue
+        if kind in ("email", "phone"):
+            keys[field] = [(kind, "", value) for value in data[field]]
+        elif kind == "chat":
+            keys[field] = [(kind, item["channel"], item["id"]) for item in data[field]]
+        else:
+            keys[field] = [(kind, item["kind"], item["value"]) for item in data[field]]
+    return keys
+
+
+def owners(session: Session, keys: Iterable[ContactKey]) -> dict[ContactKey, uuid.UUID]:
+    """Which customer owns each of ``keys`` (those nobody owns are absent); one query per kind
+    and channel and 500 values, each an index probe."""
+    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
+    for kind, channel, value in keys:
+        groups[(kind, channel)].add(value)
+    found: dict[ContactKey, uuid.UUID] = {}
+    for (kind, channel), values in groups.items():
+        ordered = sorted(values)
+        for start in range(0, len(ordered), _CHUNK):
+            rows = session.execute(
+                select(ContactPoint.value, ContactPoint.customer_id).where(
+                    ContactPoint.kind == kind,
+                    ContactPoint.channel == channel,
+                    ContactPoint.value.in_(ordered[start:start + _CHUNK]),
+                )
+            )
+            for value, customer_id in rows:
+                found[(kind, channel, value)] = customer_id
+    return found
+
+
+def live_customer(session: Session, customer_id: uuid.UUID) -> Customer | None:
+    """The customer ``customer_id`` names now: itself, or the profile it was merged into."""
+    customer = session.scalar(select(Customer).where(Customer.id == customer_id))
+    hops = 0
+    while customer is not None and customer.merged_into_id is not None and hops < _MAX_HOPS:
+        customer = session.scalar(select(Customer).where(Customer.id == customer.merged_into_id))
+        hops += 1
+    return customer
+
+
+def claim(
+    session: Session, customer_id: uuid.UUID | None, keys_by_field: Mapping[str, list[ContactKey]]
+) -> None:
+    """Raise :class:`ContactTaken` if a customer other than ``customer_id`` (``None``: a new one)
+    owns any of the keys."""
+    wanted = [key for keys in keys_by_field.values() for key in keys]
+    taken = owners(session, wanted)
+    for field, keys in keys_by_field.items():
+        for key in keys:
+            owner = taken.get(key)
+            if owner is not None and owner != customer_id:
+                raise ContactTaken(field, key[2], owner)
+
+
+def set_contacts(customer: Customer, keys_by_field: Mapping[str, list[ContactKey]]) -> bool:
+    """Make each given field's contact points exactly ``keys`` (others untouched); returns
+    whether anything changed. Call :func:`claim` first."""
+    changed = False
+    for field, keys in keys_by_field.items():
+        kind = _KIND_OF_FIELD[field]
+        current = {c.key(): c for c in customer.contact_points if c.kind == kind}
+        for key, point in current.items():
+            if key not in keys:
+                customer.contact_points.remove(point)
+                changed = True
+        for key in keys:
+            if key not in current:
+                customer.contact_points.append(ContactPoint(kind=key[0], channel=key[1], value=key[2]))
+                changed = True
+    return changed
+
+
+def add_contacts(customer: Customer, keys: Iterable[ContactKey]) -> bool:
+    """Add the keys the customer does not have yet; returns whether any was added."""
+    have = {c.key() for c in customer.contact_points}
+    added = False
+    for key in keys:
+        if key not in have:
+            customer.contact_points.append(ContactPoint(kind=key[0], channel=key[1], value=key[2]))
+            have.add(key)
+            added = True
+    return added
