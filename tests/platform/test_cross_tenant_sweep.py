@@ -53,6 +53,15 @@ def _populate(client: FlaskClient, token: str) -> None:
         headers=bearer(token),
     )
     assert resp.status_code == 201, resp.get_data(as_text=True)
+    ticketing = "/api/v1/ticketing"
+    for path, body in (
+        ("groups", {"name": "A's secret desk"}),
+        ("fields", {"key": "order_amount", "type": "number", "titles": {"en": "Amount", "zh": "金额"}}),
+        ("views", {"name": "A's secret view", "filters": {"status": ["open"]}}),
+        ("tickets", {"subject": "A's secret", "custom_fields": {"order_amount": 10}}),
+    ):
+        resp = client.post(f"{ticketing}/{path}", json=body, headers=bearer(token))
+        assert resp.status_code == 201, resp.get_data(as_text=True)
 
 
 def _object_operations(spec: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -1,16 +1,33 @@
-"""The ticketing plugin declaration: scopes, tables and wiring."""
+"""The ticketing plugin declaration: scopes, tables, events and wiring."""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from ccokit.plugins.ticketing.models import custom_fields, tickets, views  # noqa: F401  (tables)
 from ccokit.plugins.ticketing.models.base import Base
-from ccokit_sdk.plugin import Plugin, PluginContext, Scope
+from ccokit.plugins.ticketing.routes import custom_fields as field_routes
+from ccokit.plugins.ticketing.routes import groups as group_routes
+from ccokit.plugins.ticketing.routes import tickets as ticket_routes
+from ccokit.plugins.ticketing.routes import views as view_routes
+from ccokit.plugins.ticketing.schemas import events as payloads
+from ccokit.plugins.ticketing.services import customer_events, requesters
+from ccokit_sdk.plugin import EventType, Plugin, PluginContext, Scope
 
 
 def setup(ctx: PluginContext) -> None:
-    """Wiring only; the routes and services arrive with the tickets."""
+    """Wiring only: routes, the customers plugin's services and events."""
+    for routes in (ticket_routes, group_routes, field_routes, view_routes):
+        ctx.register_blueprint(routes.blueprint)
+    requesters.use_services(ctx.service)
+    for event_type, handler in (
+        ("customer.merged", customer_events.on_customer_merged),
+        ("customer.erased", customer_events.on_customer_erased),
+    ):
+        # Without the customers plugin nobody declares these events: there are no profiles to follow.
+        with contextlib.suppress(LookupError):
+            ctx.subscribe(event_type, handler, name=f"ticketing.{event_type.replace('.', '_')}")
 
 
 plugin = Plugin(
@@ -25,7 +42,33 @@ plugin = Plugin(
     scopes=(
         Scope("tickets:read", "Read tickets, comments and views", "agent"),
         Scope("tickets:write", "Create and change tickets and comments", "agent"),
+        Scope("tickets:admin", "Configure ticketing: custom fields", "admin"),
     ),
     metadata=Base.metadata,
     migrations=str(Path(__file__).parent / "migrations" / "versions"),
+    events=(
+        EventType("ticket.created", payloads.TicketEvent, "A ticket was opened (any channel, any via)."),
+        EventType(
+            "ticket.updated", payloads.TicketUpdatedEvent,
+            "Fields of a ticket changed; `changes` holds each field's old and new value.",
+        ),
+        EventType("ticket.solved", payloads.TicketEvent, "A ticket's status became solved."),
+        EventType(
+            "ticket.closed", payloads.TicketClosedEvent,
+            "A ticket was closed (final); `merged_into_id` is set when a merge closed it.",
+        ),
+        EventType("ticket.reopened", payloads.TicketEvent, "A solved ticket became open again."),
+        EventType(
+            "ticket.merged", payloads.TicketMergedEvent,
+            "Tickets were merged into `ticket`; `source_ids` were closed into it.",
+        ),
+        EventType(
+            "ticket.assigned", payloads.TicketAssignedEvent,
+            "A ticket's assignee or group was set or changed (also on creation).",
+        ),
+        EventType(
+            "comment.added", payloads.CommentAddedEvent,
+            "A reply or an internal note was added to a ticket.",
+        ),
+    ),
 )

@@ -15,11 +15,10 @@ from sqlalchemy import JSON, Boolean, Integer, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ccokit.plugins.ticketing.models.base import Base
+from ccokit.plugins.ticketing.vocabulary import FIELD_TYPES
 from ccokit_sdk.models import TenantScoped, UTCDateTime, new_id, utcnow
 
 __all__ = ["FIELD_TYPES", "CustomField"]
-
-FIELD_TYPES = ("text", "number", "date", "dropdown", "multi_select", "checkbox")
 
 
 class CustomField(TenantScoped, Base):

@@ -5,8 +5,8 @@ indexes), so one tenant's million tickets are one contiguous range of each index
 can be distributed by tenant. ``tags``, ``followers`` and ``custom_fields`` are JSON (JSONB on
 PostgreSQL, with GIN indexes for containment filters).
 
-The vocabularies (statuses, priorities, channels, categories, author kinds, vias) live here too,
-so that schemas, services and the rules engine share one spelling.
+The vocabularies (statuses, priorities, …) live in :mod:`ccokit.plugins.ticketing.vocabulary`
+and are re-exported here.
 """
 
 from __future__ import annotations
@@ -31,6 +31,15 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from ccokit.plugins.ticketing.models.base import Base
+from ccokit.plugins.ticketing.vocabulary import (
+    ACTOR_KINDS,
+    AUTHOR_KINDS,
+    CATEGORIES,
+    CHANNELS,
+    PRIORITIES,
+    STATUSES,
+    VIAS,
+)
 from ccokit_sdk.models import TenantScoped, UTCDateTime, new_id, utcnow
 
 __all__ = [
@@ -51,16 +60,6 @@ __all__ = [
 
 #: JSON everywhere, JSONB on PostgreSQL (containment ``@>`` and GIN indexes).
 JSONType = JSON().with_variant(JSONB(), "postgresql")
-
-STATUSES = ("new", "open", "pending", "on_hold", "solved", "closed")
-#: Lowest first; ``Ticket.priority_rank`` is the index into this tuple, so sorting works.
-PRIORITIES = ("low", "normal", "high", "urgent")
-CATEGORIES = ("pre_sales", "logistics", "after_sales", "dispute", "other")
-CHANNELS = ("chat", "email", "phone", "video", "web", "api")
-AUTHOR_KINDS = ("agent", "customer", "bot", "system")
-#: Who made a change: a member (agent), an API client acting on its own (app), or the others.
-ACTOR_KINDS = ("agent", "app", "customer", "bot", "system")
-VIAS = ("api", "macro", "trigger", "automation", "merge", "bulk", "system")
 
 
 class TicketCounter(TenantScoped, Base):
@@ -144,6 +143,11 @@ class Ticket(TenantScoped, Base):
     #: Bumped on every write; the ``ETag`` is derived from it and ``If-Match`` compared with it.
     version: Mapped[int] = mapped_column(Integer, default=1)
     merged_into_id: Mapped[uuid.UUID | None] = mapped_column(Uuid, nullable=True)
+
+    # The ORM bumps ``version`` on every flush of a changed ticket and refuses (StaleDataError)
+    # an UPDATE whose row another transaction changed since it was read: lost updates cannot
+    # happen, whatever the caller sent as If-Match.
+    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
     @validates("priority")
     def _rank_priority(self, _key: str, value: str) -> str:

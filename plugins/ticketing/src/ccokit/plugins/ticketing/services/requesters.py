@@ -1,0 +1,68 @@
+"""Who asked: the requester of a ticket, linked to a customer profile when ccokit has one.
+
+When the customers plugin is installed it offers ``customers.resolve`` and ``customers.get``
+(looked up through the plugin context each time, so ticketing works without it): a requester's
+email or phone is resolved to a customer, created if new, and the ticket keeps ``customer_id``.
+Without it the ticket keeps the requester's name, email and phone only.
+
+What the customers plugin tells ticketing back (merges, erasure) is handled in
+:mod:`.customer_events`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from ccokit.plugins.ticketing.services.messages import Invalid, Message
+
+__all__ = ["resolve", "use_services"]
+
+#: ``ctx.service`` of the plugin's context, set by ``setup``; raises LookupError when absent.
+_lookup: Callable[[str], object] | None = None
+
+
+def use_services(lookup: Callable[[str], object] | None) -> None:
+    """Remember how to find other plugins' services (``ctx.service``); called by ``setup``."""
+    global _lookup
+    _lookup = lookup
+
+
+def _service(name: str) -> Any:
+    if _lookup is None:
+        return None
+    try:
+        return _lookup(name)
+    except LookupError:
+        return None
+
+
+def resolve(session: Session, requester: Mapping[str, Any]) -> dict[str, Any]:
+    """The ticket fields (``customer_id`` and ``requester_*``) for a requester given as
+    ``{email, phone, name, customer_id}``; raises ``Invalid`` for an unknown customer id."""
+    name, email, phone = requester.get("name"), requester.get("email"), requester.get("phone")
+    customer_id: uuid.UUID | None = requester.get("customer_id")
+    if customer_id is not None:
+        get = _service("customers.get")
+        if get is not None:
+            ref = get(session, customer_id)
+            if ref is None:
+                raise Invalid({"requester": {"customer_id": [Message("unknown_customer")]}})
+            name = name or getattr(ref, "name", None)
+    elif email or phone:
+        resolve_customer = _service("customers.resolve")
+        if resolve_customer is not None:
+            ref = resolve_customer(session, email=email, phone=phone, name=name, create=True)
+            if ref is not None:
+                customer_id = ref.id
+                name = name or getattr(ref, "name", None)
+    return {
+        "customer_id": customer_id,
+        "requester_name": name,
+        "requester_email": email,
+        "requester_phone": phone,
+    }
+

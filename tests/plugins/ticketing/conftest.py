@@ -1,0 +1,41 @@
+"""Fixtures of the ticketing tests: a tenant's token and small helpers to make tickets."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import select
+
+from ccokit.platform.events.models import OutboxEvent
+from ccokit.platform.kernel import current_kernel
+from tests.conftest import TenantInfo, bearer
+
+API = "/api/v1/ticketing"
+
+
+@pytest.fixture
+def auth(token: str) -> dict[str, str]:
+    return bearer(token)
+
+
+@pytest.fixture
+def new_ticket(client: FlaskClient, auth: dict[str, str]) -> Callable[..., dict[str, Any]]:
+    """Create a ticket through the API (``subject`` defaults) and return its body."""
+
+    def make(**fields: Any) -> dict[str, Any]:
+        resp = client.post(f"{API}/tickets", json={"subject": "Where is my parcel?", **fields}, headers=auth)
+        assert resp.status_code == 201, resp.get_data(as_text=True)
+        return dict(resp.get_json())
+
+    return make
+
+
+def events_of(app: Flask, tenant: TenantInfo, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
+    """The tenant's published events (type, payload), oldest first."""
+    with current_kernel(app).db.transaction(tenant.tenant_id) as session:
+        rows = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+        return [(r.type, dict(r.payload)) for r in rows if r.type.startswith(prefix)]
