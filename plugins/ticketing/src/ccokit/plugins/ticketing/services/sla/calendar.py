@@ -24,10 +24,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
+from ccokit.plugins.ticketing.schemas.sla import WEEKDAYS, minute_of_day
+
 __all__ = [
     "CALENDAR_TIME",
     "HORIZON_DAYS",
-    "WEEKDAYS",
     "BusinessCalendar",
     "CalendarHorizonExceeded",
     "CalendarTime",
@@ -37,8 +38,6 @@ __all__ = [
     "business_minutes_between",
 ]
 
-#: Weekday names as the API writes them, Monday first (``date.weekday()`` order).
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 #: How far ahead (in days) a due time is searched for, and how long a span is measured.
 HORIZON_DAYS = 731
 MINUTES_PER_DAY = 24 * 60
@@ -182,12 +181,6 @@ class BusinessCalendar:
             total += min(last, b) - first
         return total
 
-    def next_working_moment(self, start: datetime) -> datetime:
-        """``start`` if it is inside working time, else the start of the next working interval."""
-        for a, _ in self.intervals(start):
-            return a
-        raise CalendarHorizonExceeded(f"no working time in the {HORIZON_DAYS} days after {start.isoformat()}")
-
 
 def add_business_minutes(calendar: Measure, start: datetime, minutes: float) -> datetime:
     """The moment ``minutes`` of business time after ``start`` (UTC); ``start`` outside working
@@ -216,17 +209,8 @@ def _wall(day: date, minute: int, zone: ZoneInfo) -> datetime:
     return (midnight + timedelta(minutes=minute)).astimezone(UTC)
 
 
-def parse_clock(text: str) -> int:
-    """``"13:30"`` as minutes from midnight; ``"24:00"`` is the end of the day."""
-    hours, _, minutes = text.partition(":")
-    value = int(hours) * 60 + int(minutes)
-    if not (0 <= int(minutes) < 60 and 0 <= value <= MINUTES_PER_DAY):
-        raise ValueError(f"not a time of day: {text!r}")
-    return value
-
-
 def _intervals(items: Sequence[Mapping[str, str]]) -> tuple[Interval, ...]:
-    spans = sorted((parse_clock(i["start"]), parse_clock(i["end"])) for i in items)
+    spans = sorted((minute_of_day(i["start"]), minute_of_day(i["end"])) for i in items)
     merged: list[list[int]] = []
     for first, last in spans:
         if last <= first:
