@@ -34,6 +34,13 @@ READ_ONLY = {"id", "created_at", "updated_at", "usage_count", "last_login_at", "
 
 def _populate(client: FlaskClient, token: str) -> None:
     """Give tenant A at least one object behind every collection."""
+    customers = "/api/v1/customers"
+    for path, body in (
+        ("tiers", {"key": "a_secret", "name": "A's secret tier", "rank": 50}),
+        ("customers", {"name": "A's secret", "emails": ["shopper@a.example"], "tier": "a_secret"}),
+    ):
+        resp = client.post(f"{customers}/{path}", json=body, headers=bearer(token))
+        assert resp.status_code == 201, resp.get_data(as_text=True)
     resp = client.post(
         "/api/v1/quick_replies/replies",
         json={"shortcut": "/secret-a", "title": "A's secret", "body": "A only"},
