@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from ccokit.platform.events.models import OutboxEvent
 from ccokit.platform.kernel import current_kernel
-from tests.conftest import TenantInfo, bearer
+from tests.conftest import TenantInfo, bearer, issue_token, signup
 
 API = "/api/v1/ticketing"
 
@@ -39,3 +40,26 @@ def events_of(app: Flask, tenant: TenantInfo, prefix: str = "") -> list[tuple[st
     with current_kernel(app).db.transaction(tenant.tenant_id) as session:
         rows = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
         return [(r.type, dict(r.payload)) for r in rows if r.type.startswith(prefix)]
+
+
+@dataclass
+class Workspace:
+    """A tenant on one of the databases, with a client and its token's headers."""
+
+    app: Flask
+    client: FlaskClient
+    tenant: TenantInfo
+    auth: dict[str, str]
+
+    def ticket(self, **fields: Any) -> dict[str, Any]:
+        resp = self.client.post(f"{API}/tickets", json={"subject": "Parcel late", **fields}, headers=self.auth)
+        assert resp.status_code == 201, resp.get_data(as_text=True)
+        return dict(resp.get_json())
+
+
+@pytest.fixture
+def workspace(any_app: Flask) -> Workspace:
+    """A fresh tenant on PostgreSQL and on SQLite (the embedded default)."""
+    client = any_app.test_client()
+    tenant = signup(client)
+    return Workspace(any_app, client, tenant, bearer(issue_token(client, tenant)))

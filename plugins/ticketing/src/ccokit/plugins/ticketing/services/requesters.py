@@ -51,11 +51,16 @@ def resolve(session: Session, requester: Mapping[str, Any]) -> dict[str, Any]:
             ref = get(session, customer_id)
             if ref is None:
                 raise Invalid({"requester": {"customer_id": [Message("unknown_customer")]}})
+            customer_id = ref.id  # the surviving profile, if this one was merged
             name = name or getattr(ref, "name", None)
     elif email or phone:
         resolve_customer = _service("customers.resolve")
         if resolve_customer is not None:
-            ref = resolve_customer(session, email=email, phone=phone, name=name, create=True)
+            try:
+                ref = resolve_customer(session, email=email, phone=phone, name=name, create=True)
+            except ValueError as exc:
+                field = "phone" if phone else "email"
+                raise Invalid({"requester": {field: [Message("bad_contact", {"detail": str(exc)})]}}) from exc
             if ref is not None:
                 customer_id = ref.id
                 name = name or getattr(ref, "name", None)

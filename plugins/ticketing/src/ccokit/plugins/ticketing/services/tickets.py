@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from datetime import UTC
 from typing import Any
 
 from sqlalchemy import select
@@ -88,6 +89,8 @@ def _plan(
     """The new value of every API field ``changes`` touches; raises ``Invalid`` for any refusal."""
     errors: dict[str, Any] = {}
     target: dict[str, Any] = {name: changes[name] for name in _SCALARS if name in changes}
+    if target.get("due_at") is not None:
+        target["due_at"] = target["due_at"].astimezone(UTC)
     current_status = ticket.status if ticket is not None else None
 
     if "status" in changes:
