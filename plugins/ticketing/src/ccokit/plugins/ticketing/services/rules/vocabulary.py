@@ -6,7 +6,7 @@ Kept in one place so the condition and action languages, their validation and th
 
 from __future__ import annotations
 
-from ccokit.plugins.ticketing.models.tickets import (
+from ccokit.plugins.ticketing.vocabulary import (
     AUTHOR_KINDS,
     CATEGORIES,
     CHANNELS,
