@@ -4,14 +4,20 @@ reorder, tenant isolation, and the refund example end to end."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ccokit.plugins.ticketing.models.tickets import Ticket
+from ccokit.plugins.ticketing.services.rules.automations import run_automations
 from ccokit.plugins.ticketing.services.rules.defaults import refund_trigger
-from tests.conftest import TenantInfo, bearer, issue_token
+from ccokit_sdk.ids import decode_public_id
+from ccokit_sdk.models import utcnow
+from tests.conftest import TenantInfo, bearer, issue_token, signup
 from tests.plugins.ticketing.conftest import API, events_of
+from tests.plugins.ticketing.rules_support import Published, workspace
 
 SOLVED_NOTE = {
     "title": "Note solved",
@@ -182,3 +188,27 @@ def test_the_refund_example_end_to_end(
     # A later change to the agreed ticket does not agree it again.
     client.patch(f"{API}/tickets/{small['id']}", json={"priority": "high"}, headers=auth)
     assert len(events_of(app, tenant, "ticket.rule_notified")) == 1
+
+
+def test_rules_behave_the_same_on_sqlite(any_app: Flask) -> None:
+    """The embedded default: triggers fire in the request, a refused action is undone in its
+    savepoint, and an automation closes a solved ticket."""
+    client = any_app.test_client()
+    tenant = signup(client)
+    auth = bearer(issue_token(client, tenant))
+    for body in (
+        {"title": "urgent vip", "conditions": {"all": [{"field": "tags", "operator": "contains", "value": "vip"}]},
+         "actions": [{"action": "set", "field": "priority", "value": "urgent"}]},
+        {"title": "refused", "conditions": {"all": [{"field": "status", "operator": "is", "value": "solved"}]},
+         "actions": [{"action": "add_tags", "value": ["held"]}, {"action": "set", "field": "status", "value": "on_hold"}]},
+    ):
+        assert client.post(f"{API}/triggers", json=body, headers=auth).status_code == 201
+    ticket = client.post(f"{API}/tickets", json={"subject": "VIP", "tags": ["vip"]}, headers=auth).get_json()
+    assert ticket["priority"] == "urgent"
+    solved = client.patch(f"{API}/tickets/{ticket['id']}", json={"status": "solved"}, headers=auth).get_json()
+    assert (solved["status"], solved["tags"]) == ("solved", ["vip"])
+    with workspace(any_app, tenant.tenant_id) as session:
+        row = session.get(Ticket, (tenant.tenant_id, decode_public_id("tkt", ticket["id"])))
+        assert run_automations(session, now=utcnow() + timedelta(days=5), publish=Published()) == 1
+        assert row is not None
+        assert row.status == "closed"
