@@ -174,7 +174,8 @@ def test_the_refund_example_end_to_end(
         (True, f"您好 王芳，工单 #{small['number']} 的退款申请已同意，款项将原路退回。"),
     ]
     history = client.get(f"{API}/tickets/{small['id']}/history", headers=auth).get_json()["items"]
-    assert {(h["field"], h["via"]) for h in history if h["via"] == "trigger"} == {("status", "trigger"), ("tags", "trigger")}
+    by_rules = {(h["field"], h["actor_kind"], h["actor_id"]) for h in history if h["via"] == "trigger"}
+    assert by_rules == {("status", "system", trigger["id"]), ("tags", "system", trigger["id"])}
     notified = [p for t, p in events_of(app, tenant, "ticket.rule_notified")]
     assert notified == [{
         "rule": {"id": trigger["id"], "kind": "trigger", "title": example["title"]},

@@ -188,7 +188,13 @@ class TicketDetailSchema(TicketSchema):
     comments_next_cursor = fields.String(allow_none=True)
 
 
+#: A trigger or automation acts as the system; its history rows keep the rule's id.
+RULE_PREFIXES = {"trigger": "trg", "automation": "aut"}
+
+
 def _actor_id(change: Any) -> str | None:
+    if change.actor_kind == "system" and change.actor_id and change.via in RULE_PREFIXES:
+        return encode_public_id(RULE_PREFIXES[change.via], change.actor_id)
     return _author_id(change.actor_kind, change.actor_id)
 
 
