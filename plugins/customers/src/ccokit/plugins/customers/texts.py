@@ -186,10 +186,11 @@ def locale() -> str:
         return "en"
 
 
-def text(key: str, lang: str | None = None, **values: Any) -> str:
-    entry = TEXTS[key]
-    message = entry.get(lang or locale()) or entry["en"]
-    return message.format(**values) if values else message
+def text(message: str, /, lang: str | None = None, **values: Any) -> str:
+    """The message ``message`` of :data:`TEXTS` in ``lang`` (the request's), filled with ``values``."""
+    entry = TEXTS[message]
+    wording = entry.get(lang or locale()) or entry["en"]
+    return wording.format(**values) if values else wording
 
 
 def _builtin_zh(message: str) -> str:

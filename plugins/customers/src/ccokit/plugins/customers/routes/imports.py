@@ -53,11 +53,12 @@ def import_csv(args: dict[str, Any], files: dict[str, Any]) -> Any:
     ctx = current()
     upload = files["file"]
     codec = "utf-8-sig" if args["encoding"] == "utf-8" else args["encoding"]  # a BOM is allowed
-    lines = io.TextIOWrapper(upload.stream, encoding=codec, newline="")
-    report = import_customers(
-        ctx.session, lines, max_rows=int(ctx.settings(PLUGIN_NAME)["import_max_rows"]),
-        dry_run=args["dry_run"], publish=ctx.publish, encoding=args["encoding"],
-    )
+    # Closing the text stream closes the upload (a temporary file once it passed 500 KB).
+    with io.TextIOWrapper(upload.stream, encoding=codec, newline="") as lines:
+        report = import_customers(
+            ctx.session, lines, max_rows=int(ctx.settings(PLUGIN_NAME)["import_max_rows"]),
+            dry_run=args["dry_run"], publish=ctx.publish, encoding=args["encoding"],
+        )
     if report.errors:
         ctx.session.rollback()
         shown = len(report.errors)

@@ -27,7 +27,7 @@ import marshmallow as ma
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ccokit.plugins.customers.models import Customer, Tier
+from ccokit.plugins.customers.models import ContactPoint, Customer, CustomerTag, Tier
 from ccokit.plugins.customers.schemas.contact import (
     MAX_CONTACTS,
     MAX_TAGS,
@@ -39,9 +39,9 @@ from ccokit.plugins.customers.schemas.contact import (
     normalise_phone,
     normalise_tag,
 )
-from ccokit.plugins.customers.services.contacts import ContactKey, add_contacts, owners
+from ccokit.plugins.customers.services.contacts import ContactKey, owners
 from ccokit.plugins.customers.services.errors import Publish
-from ccokit.plugins.customers.services.profiles import public_id, set_tags
+from ccokit.plugins.customers.services.profiles import public_id
 from ccokit.plugins.customers.texts import text
 from ccokit_sdk.ids import encode_public_id, new_id
 from ccokit_sdk.models import utcnow
@@ -208,7 +208,12 @@ class _Reader:
 
 
 class _Writer:
-    """Upserts checked rows 500 at a time; each chunk is flushed and let go of."""
+    """Upserts checked rows 500 at a time; each chunk is flushed and let go of.
+
+    Contact points and tags are added as rows of their own (not through the customers'
+    collections): with tens of thousands of rows, the collections' bookkeeping would cost more
+    than the database does.
+    """
 
     def __init__(self, session: Session, report: ImportReport, reader: _Reader) -> None:
         self.session = session
@@ -220,10 +225,13 @@ class _Writer:
         taken = owners(self.session, [key for row in rows for key in row.keys])
         loaded = self.session.scalars(select(Customer).where(Customer.id.in_(set(taken.values()))))
         existing = {c.id: c for c in loaded}
+        keys = {c.id: {p.key() for p in c.contact_points} for c in existing.values()}
+        tags = {c.id: set(c.tags) for c in existing.values()}
         claimed: dict[ContactKey, Customer] = {}
+        added: list[object] = []
         now = utcnow()
         for row in rows:
-            found = {id(c): c for key in row.keys
+            found = {c.id: c for key in row.keys
                      if (c := claimed.get(key) or (existing.get(taken[key]) if key in taken else None))}
             if len(found) > 1:
                 names = ", ".join(sorted(public_id(c) for c in found.values()))
@@ -231,25 +239,39 @@ class _Writer:
                 continue
             customer = next(iter(found.values()), None)
             if customer is None:
-                customer = Customer(id=new_id(), name=row.name, locale=row.locale, tier=row.tier)
-                self.session.add(customer)
+                customer = Customer(id=new_id(), name=row.name, locale=row.locale,
+                                    tier_id=row.tier.id if row.tier is not None else None)
+                added.append(customer)
+                keys[customer.id], tags[customer.id] = set(), set()
                 self.report.created += 1
             else:
-                if customer.id not in self.touched and customer.id in existing:
+                if customer.id in existing and customer.id not in self.touched:
                     self.report.updated += 1
-                customer.name = row.name or customer.name
-                customer.locale = row.locale or customer.locale
-                customer.tier = row.tier or customer.tier
-                customer.updated_at = now
+                if customer.id in existing:
+                    customer.name = row.name or customer.name
+                    customer.locale = row.locale or customer.locale
+                    customer.tier = row.tier or customer.tier
+                    customer.updated_at = now
+                else:  # made by an earlier row of this chunk, still pending
+                    customer.name = row.name or customer.name
+                    customer.locale = row.locale or customer.locale
+                    customer.tier_id = row.tier.id if row.tier is not None else customer.tier_id
             self.touched.add(customer.id)
-            add_contacts(customer, row.keys)
-            if row.tags:
-                set_tags(customer, [*customer.tags, *row.tags])
             for key in row.keys:
                 claimed[key] = customer
+                if key not in keys[customer.id]:
+                    keys[customer.id].add(key)
+                    kind, channel, value = key
+                    point = ContactPoint(customer_id=customer.id, kind=kind, channel=channel, value=value)
+                    added.append(point)
+            for tag in row.tags:
+                if tag not in tags[customer.id]:
+                    tags[customer.id].add(tag)
+                    added.append(CustomerTag(tag, customer_id=customer.id))
+        self.session.add_all(added)
         self.session.flush()
-        for customer in {id(c): c for c in [*claimed.values(), *existing.values()]}.values():
-            self.session.expunge(customer)  # with its contact points and tags: memory stays flat
+        for obj in [*existing.values(), *added]:
+            self.session.expunge(obj)  # memory stays flat however long the file is
 
 
 def _records(lines: Iterable[str], reader: _Reader, encoding: str) -> Iterator[tuple[int, list[str]]]:
