@@ -65,6 +65,10 @@ def _populate(client: FlaskClient, token: str) -> None:
         ("groups", {"name": "A's secret desk"}),
         ("fields", {"key": "order_amount", "type": "number", "titles": {"en": "Amount", "zh": "金额"}}),
         ("views", {"name": "A's secret view", "filters": {"status": ["open"]}}),
+        ("calendars", {"name": "A's secret calendar", "time_zone": "Asia/Shanghai",
+                       "weekly_hours": {"monday": [{"start": "09:00", "end": "18:00"}]}}),
+        ("sla-policies", {"key": "a-secret", "title": "A's secret", "targets": [
+            {"priority": "normal", "metric": "first_reply", "minutes": 30}]}),
         ("tickets", {"subject": "A's secret", "custom_fields": {"order_amount": 10}}),
     ):
         resp = client.post(f"{ticketing}/{path}", json=body, headers=bearer(token))

@@ -200,7 +200,10 @@ def test_periodic_jobs_run_once_per_period_for_tenants_with_the_plugin(
         t.join()
     ticks = {t.tenant_id: len(_ticks(kernel, t)) for t in (on, off, suspended)}
     assert ticks == {on.tenant_id: 1, off.tenant_id: 0, suspended.tenant_id: 0}
-    assert run_due_schedules(kernel, now + timedelta(minutes=5)) == 0
+    # Within its ten-minute period the tick does not run again (other plugins' periodic jobs,
+    # such as ticketing's minute-by-minute SLA sweep, may).
+    run_due_schedules(kernel, now + timedelta(minutes=5))
+    assert len(_ticks(kernel, on)) == 1
     run_due_schedules(kernel, now + timedelta(minutes=10, seconds=1))
     assert len(_ticks(kernel, on)) == 2
     run_pending(kernel, tenant_id=on.tenant_id)

@@ -3,31 +3,52 @@
 from __future__ import annotations
 
 import contextlib
+import uuid
+from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
-from ccokit.plugins.ticketing.models import custom_fields, tickets, views  # noqa: F401  (tables)
+from ccokit.plugins.ticketing import jobs
+from ccokit.plugins.ticketing.models import custom_fields, sla, tickets, views  # noqa: F401  (tables)
 from ccokit.plugins.ticketing.models.base import Base
 from ccokit.plugins.ticketing.routes import custom_fields as field_routes
 from ccokit.plugins.ticketing.routes import groups as group_routes
+from ccokit.plugins.ticketing.routes import sla as sla_routes
 from ccokit.plugins.ticketing.routes import tickets as ticket_routes
 from ccokit.plugins.ticketing.routes import views as view_routes
 from ccokit.plugins.ticketing.schemas import events as payloads
-from ccokit.plugins.ticketing.services import customer_events, requesters
-from ccokit_sdk.plugin import EventType, Plugin, PluginContext, Scope
+from ccokit.plugins.ticketing.schemas.sla import SlaBreachedEventSchema
+from ccokit.plugins.ticketing.services import changes, customer_events, requesters
+from ccokit.plugins.ticketing.services.sla import calendars, clocks, policies
+from ccokit_sdk.plugin import EventType, Plugin, PluginContext, Scope, hookimpl
 
 
 def setup(ctx: PluginContext) -> None:
     """Wiring only: routes, the customers plugin's services and events."""
-    for routes in (ticket_routes, group_routes, field_routes, view_routes):
+    for routes in (ticket_routes, group_routes, field_routes, view_routes, sla_routes):
         ctx.register_blueprint(routes.blueprint)
     requesters.use_services(ctx.service)
+    policies.use_services(ctx.service)
+    if clocks.track_write not in changes.on_ticket_changed:
+        changes.on_ticket_changed.append(clocks.track_write)
+    ctx.every(timedelta(minutes=1), jobs.sweep_sla_breaches, name="sla_breaches")
     for event_type, handler in (
         ("customer.merged", customer_events.on_customer_merged),
         ("customer.erased", customer_events.on_customer_erased),
+        ("customer.tier_changed", clocks.on_customer_tier_changed),
     ):
         # Without the customers plugin nobody declares these events: there are no profiles to follow.
         with contextlib.suppress(LookupError):
             ctx.subscribe(event_type, handler, name=f"ticketing.{event_type.replace('.', '_')}")
+
+
+class Hooks:
+    """What ticketing does when a workspace signs up."""
+
+    @staticmethod
+    @hookimpl
+    def ccokit_tenant_provisioned(tenant_id: uuid.UUID, session: Any, plan: str, locale: str) -> None:
+        calendars.seed_default_calendar(session, locale)
 
 
 plugin = Plugin(
@@ -42,10 +63,14 @@ plugin = Plugin(
     scopes=(
         Scope("tickets:read", "Read tickets, comments and views", "agent"),
         Scope("tickets:write", "Create and change tickets and comments", "agent"),
-        Scope("tickets:admin", "Configure ticketing: custom fields", "admin"),
+        Scope(
+            "tickets:admin", "Configure ticketing: custom fields, business-hours calendars, SLA policies",
+            "admin",
+        ),
     ),
     metadata=Base.metadata,
     migrations=str(Path(__file__).parent / "migrations" / "versions"),
+    hooks=Hooks,
     events=(
         EventType("ticket.created", payloads.TicketEvent, "A ticket was opened (any channel, any via)."),
         EventType(
@@ -69,6 +94,11 @@ plugin = Plugin(
         EventType(
             "comment.added", payloads.CommentAddedEvent,
             "A reply or an internal note was added to a ticket.",
+        ),
+        EventType(
+            "sla.breached", SlaBreachedEventSchema,
+            "An SLA clock of a ticket (first reply, next reply or resolution) passed its due time "
+            "unmet; published once per clock.",
         ),
     ),
 )

@@ -14,7 +14,6 @@ import functools
 import itertools
 import re
 import zoneinfo
-from collections.abc import Mapping
 from datetime import date, timedelta
 from typing import Any
 
@@ -34,10 +33,10 @@ __all__ = [
     "CalendarPatchSchema",
     "CalendarSchema",
     "Errors",
-    "PolicyPageSchema",
-    "PolicyPatchSchema",
-    "PolicySchema",
     "SlaBreachedEventSchema",
+    "SlaPolicyPageSchema",
+    "SlaPolicyPatchSchema",
+    "SlaPolicySchema",
     "TicketSlaSchema",
     "request_locale",
     "sla_text",
@@ -167,16 +166,28 @@ def _time_zone(value: str) -> None:
         raise ma.ValidationError(sla_text("unknown_zone"))
 
 
-class IntervalSchema(ma.Schema):
+class CalendarIntervalSchema(ma.Schema):
     start = fields.String(required=True, validate=_time_of_day, metadata={"example": "09:00"})
     end = fields.String(required=True, validate=_time_of_day, metadata={"example": "18:00"})
 
 
 def _intervals_field(**kwargs: Any) -> fields.List:
-    return fields.List(fields.Nested(IntervalSchema), validate=validate.Length(max=MAX_INTERVALS), **kwargs)
+    return fields.List(
+        fields.Nested(CalendarIntervalSchema), validate=validate.Length(max=MAX_INTERVALS), **kwargs
+    )
 
 
-class WeeklyHoursSchema(ma.Schema):
+class StoredDate(fields.Date):
+    """A date that reads ``YYYY-MM-DD`` and writes it back whether it holds a date or, as
+    calendars store their holidays in JSON, the text already."""
+
+    def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
+        if isinstance(value, str):
+            return value
+        return super()._serialize(value, attr, obj, **kwargs)
+
+
+class CalendarWeekSchema(ma.Schema):
     """Working intervals per weekday; a day left out (or empty) is closed."""
 
     monday = _intervals_field()
@@ -188,17 +199,17 @@ class WeeklyHoursSchema(ma.Schema):
     sunday = _intervals_field()
 
 
-class HolidaySchema(ma.Schema):
+class CalendarHolidaySchema(ma.Schema):
     name = fields.String(load_default="", validate=validate.Length(max=100), metadata={"example": "国庆节"})
-    start = fields.Date(required=True, metadata={"example": "2026-10-01"})
-    end = fields.Date(
+    start = StoredDate(required=True, metadata={"example": "2026-10-01"})
+    end = StoredDate(
         metadata={"description": "Last day off, inclusive (default: start).", "example": "2026-10-07"}
     )
 
 
-class WorkingDaySchema(ma.Schema):
+class CalendarWorkingDaySchema(ma.Schema):
     name = fields.String(load_default="", validate=validate.Length(max=100), metadata={"example": "国庆调休"})
-    date = fields.Date(required=True, metadata={"example": "2026-09-27"})
+    date = StoredDate(required=True, metadata={"example": "2026-09-27"})
     hours = _intervals_field(
         metadata={"description": "Default: the hours of the first weekday that has any."}
     )
@@ -232,15 +243,15 @@ class CalendarSchema(ma.Schema):
         metadata={"description": "IANA time zone.", "example": "Asia/Shanghai"},
     )
     weekly_hours = fields.Nested(
-        WeeklyHoursSchema, required=True,
+        CalendarWeekSchema, required=True,
         metadata={"example": {d: [{"start": "09:00", "end": "12:00"}, {"start": "13:30", "end": "18:00"}]
                               for d in WEEKDAYS[:5]}},
     )
     holidays = fields.List(
-        fields.Nested(HolidaySchema), load_default=list, validate=validate.Length(max=MAX_DATES)
+        fields.Nested(CalendarHolidaySchema), load_default=list, validate=validate.Length(max=MAX_DATES)
     )
     working_days = fields.List(
-        fields.Nested(WorkingDaySchema), load_default=list, validate=validate.Length(max=MAX_DATES),
+        fields.Nested(CalendarWorkingDaySchema), load_default=list, validate=validate.Length(max=MAX_DATES),
         metadata={"description": "Extra working days (调休), e.g. a Sunday worked to make up for a holiday."},
     )
     is_default = fields.Boolean(
@@ -284,8 +295,8 @@ class CalendarSchema(ma.Schema):
 class CalendarPatchSchema(CalendarSchema):
     """A change to a calendar: any of its fields; the result is checked whole."""
 
-    class Meta:
-        partial = True
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
 
 
 class CalendarPageSchema(ma.Schema):
@@ -307,7 +318,7 @@ def _names(description: str) -> fields.List:
     )
 
 
-class ConditionsSchema(ma.Schema):
+class SlaConditionsSchema(ma.Schema):
     """Which tickets a policy covers: each list allows any of its values; absent or empty is any."""
 
     priority = _names("Ticket priorities: low, normal, high, urgent.")
@@ -316,7 +327,7 @@ class ConditionsSchema(ma.Schema):
     category = _names("Ticket categories.")
 
 
-class TargetSchema(ma.Schema):
+class SlaTargetSchema(ma.Schema):
     """A promise for tickets of one priority: reply or resolve within ``minutes``."""
 
     priority = fields.String(required=True, metadata={"example": "urgent"})
@@ -330,7 +341,7 @@ class TargetSchema(ma.Schema):
     )
 
 
-class PolicySchema(ma.Schema):
+class SlaPolicySchema(ma.Schema):
     """An SLA policy: the tickets it covers and the targets it sets for them."""
 
     id = PublicIdField(POLICY, dump_only=True)
@@ -349,30 +360,32 @@ class PolicySchema(ma.Schema):
         CALENDAR, allow_none=True, load_default=None,
         metadata={"description": "Business hours of this policy's targets (default: the default calendar)."},
     )
-    conditions = fields.Nested(ConditionsSchema, load_default=dict)
-    targets = fields.List(fields.Nested(TargetSchema), required=True, validate=validate.Length(1, 12))
+    conditions = fields.Nested(SlaConditionsSchema, load_default=dict)
+    targets = fields.List(fields.Nested(SlaTargetSchema), required=True, validate=validate.Length(1, 12))
     created_at = fields.AwareDateTime(dump_only=True)
     updated_at = fields.AwareDateTime(dump_only=True)
 
 
-class PolicyPatchSchema(PolicySchema):
-    class Meta:
-        partial = True
+class SlaPolicyPatchSchema(SlaPolicySchema):
+    """A change to a policy: any of its fields; the result is checked whole."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(partial=True, **kwargs)
 
 
-class PolicyPageSchema(ma.Schema):
-    items = fields.List(fields.Nested(PolicySchema))
+class SlaPolicyPageSchema(ma.Schema):
+    items = fields.List(fields.Nested(SlaPolicySchema))
     next_cursor = fields.String(allow_none=True)
 
 
-class PolicyQuerySchema(CursorArgsSchema):
+class SlaPolicyQuerySchema(CursorArgsSchema):
     active = fields.Boolean()
 
 
 # -- clocks ----------------------------------------------------------------------------------
 
 
-class ClockSchema(ma.Schema):
+class SlaClockSchema(ma.Schema):
     """How one promise on a ticket stands right now."""
 
     id = PublicIdField(CLOCK)
@@ -401,13 +414,15 @@ class TicketSlaSchema(ma.Schema):
 
     ticket_id = fields.String(metadata={"description": "Public id, tkt_…"})
     policy_id = PublicIdField(POLICY, allow_none=True)
-    clocks = fields.List(fields.Nested(ClockSchema))
+    clocks = fields.List(fields.Nested(SlaClockSchema))
 
 
 class SlaBreachedEventSchema(ma.Schema):
     """Payload of ``sla.breached``."""
 
     ticket_id = fields.String(required=True, metadata={"description": "Public id, tkt_…"})
+    ticket_number = fields.Integer(required=True, metadata={"description": "The workspace's ticket number."})
+    priority = fields.String(required=True, metadata={"description": "The ticket's priority at the breach."})
     clock_id = fields.String(required=True, metadata={"description": "Public id, slac_…"})
     metric = fields.String(required=True, metadata={"enum": list(METRIC_NAMES)})
     policy_id = fields.String(allow_none=True, metadata={"description": "Public id, slap_…"})
@@ -416,7 +431,3 @@ class SlaBreachedEventSchema(ma.Schema):
     due_at = fields.String(required=True, metadata={"description": "ISO 8601, when the target fell due."})
     breached_at = fields.String(required=True, metadata={"description": "ISO 8601, when ccokit noticed."})
 
-
-def dump_calendar(data: Mapping[str, Any]) -> dict[str, Any]:
-    """A loaded calendar back in the JSON shape it is stored in (dates as ISO strings)."""
-    return CalendarSchema(only=("weekly_hours", "holidays", "working_days")).dump(data)

@@ -1,0 +1,20 @@
+"""Ticketing's rq entry points: each re-enters one workspace and calls a service.
+
+Jobs run in the workspace's handler context (``ctx.session`` commits with the record that the job
+ran, so its effect happens once); they take the time from the clock, the services they call take
+it as an argument.
+"""
+
+from __future__ import annotations
+
+from ccokit.plugins.ticketing.services.sla.breaches import sweep_breaches
+from ccokit_sdk.events import HandlerContext
+from ccokit_sdk.models import utcnow
+
+__all__ = ["sweep_sla_breaches"]
+
+
+def sweep_sla_breaches(ctx: HandlerContext) -> None:
+    """Every minute: mark the workspace's SLA clocks that passed their due time breached and
+    publish ``sla.breached`` for each (see :mod:`.services.sla.breaches`)."""
+    sweep_breaches(ctx.session, ctx.publish, utcnow())
