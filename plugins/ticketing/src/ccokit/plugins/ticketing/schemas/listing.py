@@ -140,6 +140,9 @@ class TicketListArgsSchema(ExportArgsSchema):
     @ma.validates_schema
     def _cursor_matches_sort(self, data: dict[str, Any], **_: Any) -> None:
         if data.get("cursor"):
-            sort, _value, _id = decode_cursor(data["cursor"])
+            try:
+                sort, _value, _id = decode_cursor(data["cursor"])
+            except ma.ValidationError as exc:
+                raise ma.ValidationError(exc.messages, field_name="cursor") from exc
             if sort != data.get("sort", DEFAULT_SORT):
                 raise ma.ValidationError("This cursor belongs to another sort.", field_name="cursor")
