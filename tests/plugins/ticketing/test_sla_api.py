@@ -6,8 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
+from ccokit.platform.events.relay import run_pending
+from ccokit.platform.kernel import current_kernel
 from tests.conftest import TenantInfo, bearer, issue_token, signup
 
 API = "/api/v1/ticketing"
@@ -210,7 +213,7 @@ def test_policy_mistakes_are_422_field_errors_in_english_and_chinese(
         "key": "Not A Key", "title": "x", "calendar_id": "cal_01JD3M6ZK7Q3XG5W2V8N4T9R1B",
         "targets": [{"priority": "urgent", "metric": "first_reply", "minutes": 0}],
     }, _zh(headers)).get_json()
-    assert zh["errors"]["key"] == ["1-40 个小写字母、数字、- 或 _，以字母开头。"]
+    assert zh["errors"]["key"] == ["1-60 个小写字母、数字、.、- 或 _，以字母开头。"]
     assert zh["errors"]["targets"]["0"]["minutes"] == ["必须大于等于 1 且小于等于 527040。"]
     zh = _post(client, "/sla-policies", {
         "key": "ghost", "title": "x", "calendar_id": "cal_01JD3M6ZK7Q3XG5W2V8N4T9R1B",
@@ -300,3 +303,40 @@ def test_a_ticket_shows_its_clocks(client: FlaskClient, headers: dict[str, str])
     other = bearer(issue_token(client, signup(client)))
     assert client.get(f"{API}/tickets/{ticket_id}/sla", headers=other).status_code == 404
     assert client.get(f"{API}/tickets/tkt_nope/sla", headers=headers).status_code == 404
+
+
+def test_a_member_tier_picks_its_policy_and_a_tier_change_moves_open_tickets(
+    app: Flask, client: FlaskClient, tenant: TenantInfo, headers: dict[str, str]
+) -> None:
+    """The customers plugin's tier names a policy (its ``sla_policy``); when the customer moves
+    to another tier, ``customer.tier_changed`` re-evaluates their open tickets."""
+    standard = _post(client, "/sla-policies", {"key": "standard", "title": "S", "targets": URGENT}, headers)
+    vip = _post(client, "/sla-policies", {"key": "vip.gold", "title": "Gold", "targets": [
+        {"priority": "urgent", "metric": "first_reply", "minutes": 10, "business_hours": False},
+    ]}, headers)
+    assert vip.status_code == 201, vip.get_data(as_text=True)
+    for tier in ({"key": "black_card", "name": "黑卡", "rank": 90, "sla_policy": "vip.gold"},
+                 {"key": "plain", "name": "普通", "rank": 80}):
+        resp = client.post("/api/v1/customers/tiers", json=tier, headers=headers)
+        assert resp.status_code == 201, resp.get_data(as_text=True)
+    customer = client.post("/api/v1/customers/customers", json={"name": "王女士", "tier": "black_card"}, headers=headers)
+    assert customer.status_code == 201, customer.get_data(as_text=True)
+    customer_id = customer.get_json()["id"]
+    ticket = _post(client, "/tickets", {
+        "subject": "金卡会员退款", "priority": "urgent", "requester": {"customer_id": customer_id},
+    }, headers).get_json()
+
+    def first_reply() -> dict[str, Any]:
+        sla = client.get(f"{API}/tickets/{ticket['id']}/sla", headers=headers).get_json()
+        (clock,) = [c for c in sla["clocks"] if c["metric"] == "first_reply"]
+        return {"policy_id": sla["policy_id"], **clock}
+
+    assert first_reply()["policy_id"] == vip.get_json()["id"]
+    assert first_reply()["target_minutes"] == 10
+
+    resp = client.patch(f"/api/v1/customers/customers/{customer_id}", json={"tier": "plain"}, headers=headers)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    run_pending(current_kernel(app), tenant_id=tenant.tenant_id)
+    moved = first_reply()
+    assert moved["policy_id"] == standard.get_json()["id"]
+    assert moved["target_minutes"] == 30

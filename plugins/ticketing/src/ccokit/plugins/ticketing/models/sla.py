@@ -85,7 +85,7 @@ class SlaPolicy(TenantScoped, Base):
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    key: Mapped[str] = mapped_column(String(40))
+    key: Mapped[str] = mapped_column(String(60))
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(Text, default="")
     position: Mapped[int] = mapped_column(Integer, default=0)

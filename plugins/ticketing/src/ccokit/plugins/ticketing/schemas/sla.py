@@ -79,8 +79,8 @@ SLA_TEXT: dict[str, dict[str, str]] = {
     "name_taken": {"en": "Another calendar has this name.", "zh": "已有同名的日历。"},
     "key_taken": {"en": "Another policy has this key.", "zh": "已有使用该键的策略。"},
     "policy_key": {
-        "en": "1-40 lowercase letters, digits, - or _, starting with a letter.",
-        "zh": "1-40 个小写字母、数字、- 或 _，以字母开头。",
+        "en": "1-60 lowercase letters, digits, ., - or _, starting with a letter.",
+        "zh": "1-60 个小写字母、数字、.、- 或 _，以字母开头。",
     },
     "unknown_calendar": {"en": "No calendar has this id.", "zh": "没有此编号的日历。"},
     "not_one_of": {"en": "Must be one of: {choices}.", "zh": "必须是以下之一：{choices}。"},
@@ -306,8 +306,12 @@ class CalendarPageSchema(ma.Schema):
 
 # -- policies --------------------------------------------------------------------------------
 
+#: The shape of a key a member tier's ``sla_policy`` may name (the customers plugin's rule).
+_POLICY_KEY = re.compile(r"^[a-z][a-z0-9_.\-]{0,59}$")
+
+
 def _policy_key(value: str) -> None:
-    if not re.match(r"^[a-z][a-z0-9_-]{0,39}$", value):
+    if not _POLICY_KEY.match(value):
         raise ma.ValidationError(sla_text("policy_key"))
 
 

@@ -44,7 +44,7 @@ def upgrade() -> None:
         "ticket_sla_policies",
         sa.Column("tenant_id", sa.Uuid(), nullable=False),
         sa.Column("id", sa.Uuid(), nullable=False),
-        sa.Column("key", sa.String(40), nullable=False),
+        sa.Column("key", sa.String(60), nullable=False),
         sa.Column("title", sa.String(200), nullable=False),
         sa.Column("description", sa.Text(), nullable=False),
         sa.Column("position", sa.Integer(), nullable=False),

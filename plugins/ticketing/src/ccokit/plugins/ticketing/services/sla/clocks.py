@@ -122,7 +122,7 @@ def track(
     if not (created or reevaluate or comment is not None or old_status != ticket.status):
         return  # tags, assignee, subject…: nothing a clock depends on
     run = _Run(session, ticket, now, publish)
-    clocks = list(session.scalars(
+    clocks = [] if created else list(session.scalars(
         select(SlaClock).where(SlaClock.ticket_id == ticket.id)
         .order_by(SlaClock.started_at, SlaClock.id).with_for_update()
     ))
