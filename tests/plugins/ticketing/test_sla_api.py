@@ -8,9 +8,11 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import func, select
 
 from ccokit.platform.events.relay import run_pending
 from ccokit.platform.kernel import current_kernel
+from ccokit.plugins.ticketing.models.sla import Calendar, SlaClock, SlaPolicy
 from tests.conftest import TenantInfo, bearer, issue_token, signup
 
 API = "/api/v1/ticketing"
@@ -340,3 +342,21 @@ def test_a_member_tier_picks_its_policy_and_a_tier_change_moves_open_tickets(
     moved = first_reply()
     assert moved["policy_id"] == standard.get_json()["id"]
     assert moved["target_minutes"] == 30
+
+
+def test_deleting_the_workspace_removes_its_calendars_policies_and_clocks(
+    app: Flask, client: FlaskClient, tenant: TenantInfo, headers: dict[str, str]
+) -> None:
+    calendar = _post(client, "/calendars", SHANGHAI_2025, headers).get_json()
+    _post(client, "/sla-policies", {"key": "standard", "title": "S", "calendar_id": calendar["id"],
+                                    "targets": URGENT}, headers)
+    _post(client, "/tickets", {"subject": "退款", "priority": "urgent"}, headers)
+    kernel = current_kernel(app)
+
+    def counts() -> list[int]:
+        with kernel.db.transaction(tenant.tenant_id) as session:
+            return [session.scalar(select(func.count()).select_from(m)) or 0 for m in (Calendar, SlaPolicy, SlaClock)]
+
+    assert counts() == [2, 1, 2]
+    assert client.delete(f"/api/v1/tenant?confirm={tenant.slug}", headers=headers).status_code == 204
+    assert counts() == [0, 0, 0]

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from ccokit.platform.events.models import OutboxEvent
 from ccokit.platform.events.outbox import enqueue
@@ -24,6 +24,7 @@ from ccokit.platform.events.relay import run_pending
 from ccokit.platform.kernel import Kernel, current_kernel
 from ccokit.plugins.ticketing.models.sla import SlaClock, SlaPolicy
 from ccokit.plugins.ticketing.models.tickets import Ticket
+from ccokit.plugins.ticketing.schemas.sla import TicketSlaSummarySchema
 from ccokit.plugins.ticketing.services import comments as comment_service
 from ccokit.plugins.ticketing.services import tickets as ticket_service
 from ccokit.plugins.ticketing.services.changes import Actor
@@ -397,3 +398,30 @@ def test_clocks_belong_to_their_workspace(app: Flask, kernel: Kernel, tx: Callab
         assert session.scalar(select(func.count()).select_from(SlaClock)) == 0
         assert sweep_breaches(session, desk.published, sh(9, 9, 0)) == 0
     assert desk.published.of("sla.breached") == []
+
+
+def test_the_summary_for_the_ticket_itself_takes_one_query(
+    kernel: Kernel, tx: Callable[[], Any], desk: Desk
+) -> None:
+    with tx() as session:
+        _setup_office(session)
+    desk.create(sh(2, 9, 0))
+    desk.update(sh(2, 9, 30), status="on_hold")
+    statements: list[str] = []
+
+    def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        statements.append(statement)
+
+    with tx() as session:
+        session.execute(select(1))  # the transaction (and its tenant setting) is under way
+        event.listen(kernel.db.engine, "before_cursor_execute", count)
+        try:
+            summary = clocks.sla_summary(session, desk.ticket_id, sh(2, 10, 0))  # type: ignore[arg-type]
+        finally:
+            event.remove(kernel.db.engine, "before_cursor_execute", count)
+    assert len(statements) == 1
+    assert TicketSlaSummarySchema().dump(summary) == {
+        "next_due_at": None,
+        "clocks": [{"metric": "first_reply", "due_at": None, "paused": True, "breached": False},
+                   {"metric": "resolution", "due_at": None, "paused": True, "breached": False}],
+    }

@@ -38,6 +38,7 @@ __all__ = [
     "SlaPolicyPatchSchema",
     "SlaPolicySchema",
     "TicketSlaSchema",
+    "TicketSlaSummarySchema",
     "request_locale",
     "sla_text",
 ]
@@ -419,6 +420,21 @@ class TicketSlaSchema(ma.Schema):
     ticket_id = fields.String(metadata={"description": "Public id, tkt_…"})
     policy_id = PublicIdField(POLICY, allow_none=True)
     clocks = fields.List(fields.Nested(SlaClockSchema))
+
+
+class SlaSummaryClockSchema(ma.Schema):
+    metric = fields.String(metadata={"enum": list(METRIC_NAMES)})
+    due_at = fields.AwareDateTime(allow_none=True, metadata={"description": "Empty while paused."})
+    paused = fields.Boolean()
+    breached = fields.Boolean()
+
+
+class TicketSlaSummarySchema(ma.Schema):
+    """A ticket's unfinished SLA clocks in brief, for nesting in the ticket itself (one query:
+    ``services.sla.clocks.sla_summary``); ``GET /tickets/{id}/sla`` has the whole story."""
+
+    next_due_at = fields.AwareDateTime(allow_none=True, metadata={"description": "The soonest due time."})
+    clocks = fields.List(fields.Nested(SlaSummaryClockSchema))
 
 
 class SlaBreachedEventSchema(ma.Schema):
