@@ -25,6 +25,7 @@ from ccokit.platform.kernel import Kernel, current_kernel
 from ccokit.plugins.ticketing.models.sla import SlaClock, SlaPolicy
 from ccokit.plugins.ticketing.models.tickets import Ticket
 from ccokit.plugins.ticketing.schemas.sla import TicketSlaSummarySchema
+from ccokit.plugins.ticketing.services import changes
 from ccokit.plugins.ticketing.services import comments as comment_service
 from ccokit.plugins.ticketing.services import tickets as ticket_service
 from ccokit.plugins.ticketing.services.changes import Actor
@@ -425,3 +426,23 @@ def test_the_summary_for_the_ticket_itself_takes_one_query(
         "clocks": [{"metric": "first_reply", "due_at": None, "paused": True, "breached": False},
                    {"metric": "resolution", "due_at": None, "paused": True, "breached": False}],
     }
+
+
+def test_a_listener_that_changes_the_new_ticket_first_leaves_one_clock_per_metric(
+    tx: Callable[[], Any], desk: Desk, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A trigger runs before the SLA listener and raises the new ticket's priority in a nested
+    write: the clocks follow the nested write, and the creation then starts nothing twice."""
+    with tx() as session:
+        _setup_office(session)
+
+    def escalate(write: changes.TicketWrite) -> None:
+        if write.created:
+            ticket_service.update_ticket(write.session, write.ticket, {"priority": "urgent"},
+                                         actor=AGENT, via="trigger", publish=write.publish)
+
+    monkeypatch.setattr(changes, "on_ticket_changed", [escalate, *changes.on_ticket_changed])
+    desk.create(sh(2, 9, 0), priority="low")
+    found = desk.clocks()
+    assert {metric: len(group) for metric, group in found.items()} == {"first_reply": 1, "resolution": 1}
+    assert found["first_reply"][0].due_at == sh(2, 10, 0)

@@ -122,17 +122,14 @@ def track(
     if not (created or reevaluate or comment is not None or old_status != ticket.status):
         return  # tags, assignee, subject…: nothing a clock depends on
     run = _Run(session, ticket, now, publish)
-    clocks = [] if created else list(session.scalars(
+    clocks = list(session.scalars(
         select(SlaClock).where(SlaClock.ticket_id == ticket.id)
         .order_by(SlaClock.started_at, SlaClock.id).with_for_update()
     ))
-    if created:
-        targets = _targets(run)
-        if ticket.first_replied_at is None and "first_reply" in targets:
-            clocks.append(_start(run, targets["first_reply"], ticket.created_at))
-        if "resolution" in targets:
-            clocks.append(_start(run, targets["resolution"], ticket.created_at))
-    elif reevaluate:
+    if created or reevaluate:
+        # A new ticket starts the clocks its targets call for, the same way a retargeted one
+        # starts those it lacks; and a listener that ran before this one may already have
+        # changed the ticket in a nested write (a trigger), whose clocks are then kept.
         clocks = _reevaluate(run, clocks)
     if old_status != ticket.status:
         _on_status(run, clocks, old_status)
