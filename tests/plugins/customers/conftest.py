@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +13,6 @@ from werkzeug.test import TestResponse
 
 from ccokit.platform.events.models import OutboxEvent
 from ccokit.platform.kernel import current_kernel
-from ccokit.tenants.database import TenantSession
 from tests.conftest import TenantInfo, bearer, issue_token, signup
 
 BASE = "/api/v1/customers"
@@ -83,13 +81,3 @@ def api(app: Flask, client: FlaskClient) -> Api:
 def other(app: Flask, client: FlaskClient) -> Api:
     """A second tenant, for isolation."""
     return make_api(app, client)
-
-
-def rows(session: TenantSession, model: Any) -> list[Any]:
-    return list(session.scalars(select(model)))
-
-
-@pytest.fixture
-def tenant_session(api: Api) -> Iterator[TenantSession]:
-    with api.session() as session:
-        yield session

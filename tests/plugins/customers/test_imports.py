@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,9 +16,17 @@ from tests.plugins.customers.conftest import Api
 
 
 def _upload(api: Api, csv_text: str | bytes, query: str = "", **kwargs: Any) -> TestResponse:
+    """POST the CSV as a browser would. The body is encoded here: the test client would spool a
+    large one to a temporary file that nobody closes."""
     data = csv_text.encode() if isinstance(csv_text, str) else csv_text
-    return api.post(f"/imports{query}", data={"file": (io.BytesIO(data), "customers.csv")},
-                    content_type="multipart/form-data", **kwargs)
+    boundary = "ccokit-test-boundary"
+    body = (
+        f"--{boundary}\r\n"
+        'Content-Disposition: form-data; name="file"; filename="customers.csv"\r\n'
+        "Content-Type: text/csv\r\n\r\n"
+    ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    return api.post(f"/imports{query}", data=body,
+                    content_type=f"multipart/form-data; boundary={boundary}", **kwargs)
 
 
 def _count(api: Api) -> int:

@@ -1,0 +1,147 @@
+"""The services other plugins use, called the way they call them: through the plugin host."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pytest
+from flask import Flask
+
+from ccokit.platform.events.outbox import publish
+from ccokit.platform.kernel import current_kernel
+from ccokit_sdk.ids import decode_public_id
+from tests.plugins.customers.conftest import Api
+
+
+def _service(app: Flask, name: str) -> Callable[..., Any]:
+    service = current_kernel(app).plugins.services[name]
+    assert callable(service)
+    return service
+
+
+def _publisher(app: Flask, session: Any) -> Callable[[str, Mapping[str, Any]], Any]:
+    """What a handler's ``ctx.publish`` does: write into the handler's transaction."""
+    return lambda kind, payload: publish(session, current_kernel(app).events, kind, payload)
+
+
+def test_resolve_creates_then_finds_and_fills_in_what_was_missing(app: Flask, api: Api) -> None:
+    resolve = _service(app, "customers.resolve")
+    with api.session() as session:
+        created = resolve(session, email="Wang@Shop.CN", name="王小明", locale="zh-cn",
+                          publish=_publisher(app, session))
+    assert created.public_id.startswith("cus_")
+    assert created.id == decode_public_id("cus", created.public_id)
+    assert (created.name, created.locale, created.tier, created.erased) == ("王小明", "zh-CN", None, False)
+    with api.session() as session:
+        again = resolve(session, email="wang@shop.cn", phone="+86 138 0013 8000",
+                        chat_id="wxid_w", chat_channel="wechat", name="Someone else",
+                        publish=_publisher(app, session))
+    assert again.id == created.id
+    assert again.name == "王小明"  # a name it had is kept
+    profile = api.get(f"/customers/{created.public_id}").get_json()
+    assert profile["phones"] == ["+8613800138000"]
+    assert profile["chat_ids"] == [{"channel": "wechat", "id": "wxid_w"}]
+    assert api.events("customer.created", "customer.updated") == [
+        ("customer.created", {"customer_id": created.public_id}),
+        ("customer.updated", {"customer_id": created.public_id, "changed": ["phones", "chat_ids"]}),
+    ]
+    with api.session() as session:  # nothing new to add: nothing written, nothing published
+        assert resolve(session, phone="+8613800138000", publish=_publisher(app, session)).id == created.id
+    assert len(api.events()) == 2
+
+
+def test_resolve_prefers_the_merchants_own_id_and_never_merges(app: Flask, api: Api) -> None:
+    by_member = api.create(name="Member", external_ids=[{"kind": "member_id", "value": "M1"}])
+    by_email = api.create(name="Email", emails=["e@shop.cn"])
+    resolve = _service(app, "customers.resolve")
+    with api.session() as session:
+        ref = resolve(session, email="e@shop.cn", external_kind="member_id", external_id="M1",
+                      publish=_publisher(app, session))
+    assert ref.public_id == by_member["id"]
+    # The email names the other profile; it stays there.
+    assert api.get(f"/customers/{by_member['id']}").get_json()["emails"] == []
+    assert api.get(f"/customers/{by_email['id']}").get_json()["emails"] == ["e@shop.cn"]
+
+
+def test_resolve_without_create_only_finds(app: Flask, api: Api) -> None:
+    resolve = _service(app, "customers.resolve")
+    with api.session() as session:
+        assert resolve(session, email="nobody@shop.cn", create=False) is None
+    assert api.get("/customers").get_json()["items"] == []
+
+
+def test_resolve_refuses_what_names_nobody(app: Flask, api: Api) -> None:
+    resolve = _service(app, "customers.resolve")
+    with api.session() as session:
+        with pytest.raises(ValueError, match="email"):
+            resolve(session, email="not-an-email", publish=_publisher(app, session))
+        with pytest.raises(ValueError, match="chat_channel"):
+            resolve(session, chat_id="wxid", publish=_publisher(app, session))
+        with pytest.raises(ValueError, match="give an email"):
+            resolve(session, name="Only a name", publish=_publisher(app, session))
+        # Outside a request a change needs the caller's publish, so that no change goes unannounced.
+        with pytest.raises(TypeError, match="publish"):
+            resolve(session, email="new@shop.cn")
+
+
+def test_resolve_inside_a_request_publishes_through_the_request(app: Flask, api: Api) -> None:
+    """A view of another plugin passes ``current().session``; the request's publish is used."""
+    from ccokit_sdk.plugin import current
+
+    resolve = _service(app, "customers.resolve")
+    seen: dict[str, Any] = {}
+    with app.test_request_context("/api/v1/customers/customers"):
+        from flask import g
+
+        from ccokit.platform.kernel import RequestScope
+        from ccokit_sdk.plugin import Principal
+
+        session = current_kernel(app).db.session(api.tenant.tenant_id)
+        principal = Principal(api.tenant.tenant_id, api.tenant.client_id, frozenset(), "owner")
+        g.ccokit = RequestScope(api.tenant.tenant_id, principal, session, "en", {})
+        seen["ref"] = resolve(current().session, phone="13900000000", name="Walk-in")
+        session.commit()
+        session.close()
+    assert api.events("customer.created") == [("customer.created", {"customer_id": seen["ref"].public_id})]
+
+
+def test_get_follows_merges_and_tier_reads_what_the_tier_earns(app: Flask, api: Api) -> None:
+    target = api.create(name="Target", emails=["t@shop.cn"], tier="platinum")
+    source = api.create(name="Source", emails=["s@shop.cn"])
+    api.post(f"/customers/{target['id']}/merge", json={"source_id": source["id"]})
+    get, tier = _service(app, "customers.get"), _service(app, "customers.tier")
+    with api.session() as session:
+        ref = get(session, decode_public_id("cus", source["id"]))
+        assert ref.public_id == target["id"]
+        assert get(session, source["id"]).id == ref.id  # a public id works too
+        assert get(session, "cus_01JD3M6ZK7Q3XG5W2V8N4T9R1B") is None
+        assert get(session, "not an id") is None
+        level = tier(session, decode_public_id("cus", source["id"]))
+    assert ref.tier == level
+    assert (level.key, level.name, level.rank, level.priority_boost, level.sla_policy) == (
+        "platinum", "Platinum", 4, 40, "vip")
+    assert level.guarantees == ("priority_refund", "low_burden_of_proof")
+    assert level.public_id.startswith("tier_")
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        ref.name = "changed"  # type: ignore[misc]
+
+
+def test_an_erased_customer_is_known_as_erased_and_not_found_by_old_contacts(app: Flask, api: Api) -> None:
+    customer = api.create(name="Li", emails=["li@shop.cn"], tier="gold")
+    api.post(f"/customers/{customer['id']}/erase")
+    get, resolve = _service(app, "customers.get"), _service(app, "customers.resolve")
+    with api.session() as session:
+        ref = get(session, customer["id"])
+        assert (ref.erased, ref.name, ref.tier.key) == (True, None, "gold")
+        assert resolve(session, email="li@shop.cn", create=False) is None
+
+
+def test_services_see_one_tenant_only(app: Flask, api: Api, other: Api) -> None:
+    mine = api.create(name="Li", emails=["li@shop.cn"], tier="gold")
+    get, tier, resolve = (_service(app, n) for n in ("customers.get", "customers.tier", "customers.resolve"))
+    with other.session() as session:
+        assert get(session, mine["id"]) is None
+        assert tier(session, mine["id"]) is None
+        assert resolve(session, email="li@shop.cn", create=False) is None
