@@ -10,7 +10,7 @@ matches answers 412, and so does one that loses a race with a concurrent change.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from flask import Response, request, stream_with_context
@@ -130,8 +130,17 @@ def export_tickets(args: dict[str, Any]) -> Any:
         listing.filtered(session, args)  # refuse unknown custom fields before streaming starts
     except Invalid as exc:
         refuse(exc)
-    body = stream_with_context(export.csv_rows(session, args, sort=args["sort"]))
-    return Response(body, mimetype="text/csv", headers={
+
+    def rows() -> Iterator[str]:
+        # The request's own teardown runs when the view returns, before the body is sent; the
+        # rows are read afterwards through the same tenant-scoped session, which is released
+        # here once the last row is out (or the client went away).
+        try:
+            yield from export.csv_rows(session, args, sort=args["sort"])
+        finally:
+            session.close()
+
+    return Response(stream_with_context(rows()), mimetype="text/csv", headers={
         "Content-Disposition": 'attachment; filename="tickets.csv"',
     })
 
