@@ -75,6 +75,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "This {what} changed since you read it (now ETag {etag}); read it again and retry.",
         "zh": "该{what}在您读取后已被修改（当前 ETag 为 {etag}）；请重新读取后再试。",
     },
+    "raced": {
+        "en": "This {what} was changed by another request at the same moment; read it again and retry.",
+        "zh": "该{what}同时被另一个请求修改；请重新读取后再试。",
+    },
     "what_customer": {"en": "customer", "zh": "客户"},
     "what_tier": {"en": "tier", "zh": "会员等级"},
     "lookup_one": {

@@ -59,7 +59,7 @@ def _refuse(exc: Exception) -> NoReturn:
     if isinstance(exc, SameCustomer):
         abort(422, messages={"source_id": [text("merge_same", customer_id=exc.public_id)]})
     if isinstance(exc, StaleDataError):
-        abort(409, message=text("stale", what=text("what_customer"), etag="?"))
+        abort(409, message=text("raced", what=text("what_customer")))
     raise exc
 
 

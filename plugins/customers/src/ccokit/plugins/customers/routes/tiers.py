@@ -41,7 +41,7 @@ def _refuse(exc: Exception) -> NoReturn:
     if isinstance(exc, TooManyTiers):
         abort(409, message=text("too_many_tiers", limit=exc.limit))
     if isinstance(exc, StaleDataError):
-        abort(409, message=text("stale", what=text("what_tier"), etag="?"))
+        abort(409, message=text("raced", what=text("what_tier")))
     raise exc
 
 
