@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from ccokit.plugins.customers.models import Customer
+from ccokit.plugins.customers.services.profiles import update_customer
 from ccokit_sdk.ids import decode_public_id
 from tests.plugins.customers.conftest import Api
 
@@ -206,3 +212,20 @@ def test_malformed_ids_are_not_found(api: Api) -> None:
     assert api.get("/customers/qr_01JD3M6ZK7Q3XG5W2V8N4T9R1B").status_code == 404
     assert api.get("/customers/cus_nonsense").status_code == 404
     assert api.patch("/customers/cus_01JD3M6ZK7Q3XG5W2V8N4T9R1B", json={"name": "x"}).status_code == 404
+
+
+def test_two_writes_racing_cannot_both_win(api: Api) -> None:
+    """Two transactions read version 1; the one that writes second is refused, not merged in."""
+    created = api.create(name="Li", emails=["li@shop.cn"])
+    customer_id = decode_public_id("cus", created["id"])
+    def ignore(*_: object) -> None:
+        """Events are not what this test is about."""
+
+    with api.session() as first, api.session() as second:
+        mine = first.scalar(select(Customer).where(Customer.id == customer_id))
+        theirs = second.scalar(select(Customer).where(Customer.id == customer_id))
+        update_customer(first, mine, {"name": "Li Lei"}, ignore)
+        first.commit()
+        with pytest.raises(StaleDataError):
+            update_customer(second, theirs, {"name": "Han Meimei"}, ignore)
+    assert api.get(f"/customers/{created['id']}").get_json()["name"] == "Li Lei"
