@@ -69,6 +69,12 @@ def _populate(client: FlaskClient, token: str) -> None:
                        "weekly_hours": {"monday": [{"start": "09:00", "end": "18:00"}]}}),
         ("sla-policies", {"key": "a-secret", "title": "A's secret", "targets": [
             {"priority": "normal", "metric": "first_reply", "minutes": 30}]}),
+        ("macros", {"title": "A's secret macro", "actions": [{"action": "add_tags", "value": ["a_secret"]}]}),
+        ("triggers", {"title": "A's secret trigger", "actions": [{"action": "add_tags", "value": ["a_secret"]}],
+                      "conditions": {"all": [{"field": "tags", "operator": "contains", "value": "a_secret"}]}}),
+        ("automations", {"title": "A's secret automation", "actions": [{"action": "add_tags", "value": ["a_secret"]}],
+                         "conditions": {"all": [{"field": "hours_since.created", "operator": "gt", "value": 1},
+                                                {"field": "tags", "operator": "not_contains", "value": "a_secret"}]}}),
         ("tickets", {"subject": "A's secret", "custom_fields": {"order_amount": 10}}),
     ):
         resp = client.post(f"{ticketing}/{path}", json=body, headers=bearer(token))

@@ -9,28 +9,37 @@ from pathlib import Path
 from typing import Any
 
 from ccokit.plugins.ticketing import jobs
-from ccokit.plugins.ticketing.models import custom_fields, sla, tickets, views  # noqa: F401  (tables)
+from ccokit.plugins.ticketing.models import custom_fields, rules, sla, tickets, views  # noqa: F401  (tables)
 from ccokit.plugins.ticketing.models.base import Base
 from ccokit.plugins.ticketing.routes import custom_fields as field_routes
 from ccokit.plugins.ticketing.routes import groups as group_routes
+from ccokit.plugins.ticketing.routes import rules as rule_routes
 from ccokit.plugins.ticketing.routes import sla as sla_routes
 from ccokit.plugins.ticketing.routes import tickets as ticket_routes
 from ccokit.plugins.ticketing.routes import views as view_routes
 from ccokit.plugins.ticketing.schemas import events as payloads
+from ccokit.plugins.ticketing.schemas.rules import RuleNotifiedEventSchema
 from ccokit.plugins.ticketing.schemas.sla import SlaBreachedEventSchema
 from ccokit.plugins.ticketing.services import changes, customer_events, requesters
+from ccokit.plugins.ticketing.services.rules import defaults as default_rules
+from ccokit.plugins.ticketing.services.rules import ticket_view, triggers
 from ccokit.plugins.ticketing.services.sla import calendars, clocks, policies
 from ccokit_sdk.plugin import EventType, Plugin, PluginContext, Scope, hookimpl
 
 
 def setup(ctx: PluginContext) -> None:
     """Wiring only: routes, the customers plugin's services and events."""
-    for routes in (ticket_routes, group_routes, field_routes, view_routes, sla_routes):
+    for routes in (ticket_routes, group_routes, field_routes, view_routes, sla_routes, rule_routes):
         ctx.register_blueprint(routes.blueprint)
     requesters.use_services(ctx.service)
     policies.use_services(ctx.service)
     if clocks.track_write not in changes.on_ticket_changed:
         changes.on_ticket_changed.append(clocks.track_write)
+    # Triggers listen last: the clocks see the original write before any trigger's.
+    ticket_view.use_services(ctx.service)
+    if triggers.on_ticket_changed not in changes.on_ticket_changed:
+        changes.on_ticket_changed.append(triggers.on_ticket_changed)
+    ctx.every(timedelta(minutes=5), jobs.run_automations, name="automations")
     ctx.every(timedelta(minutes=1), jobs.sweep_sla_breaches, name="sla_breaches")
     for event_type, handler in (
         ("customer.merged", customer_events.on_customer_merged),
@@ -49,6 +58,7 @@ class Hooks:
     @hookimpl
     def ccokit_tenant_provisioned(tenant_id: uuid.UUID, session: Any, plan: str, locale: str) -> None:
         calendars.seed_default_calendar(session, locale)
+        default_rules.seed_defaults(session, locale)
 
 
 plugin = Plugin(
@@ -64,7 +74,9 @@ plugin = Plugin(
         Scope("tickets:read", "Read tickets, comments and views", "agent"),
         Scope("tickets:write", "Create and change tickets and comments", "agent"),
         Scope(
-            "tickets:admin", "Configure ticketing: custom fields, business-hours calendars, SLA policies",
+            "tickets:admin",
+            "Configure ticketing: custom fields, business-hours calendars, SLA policies, macros, triggers, "
+            "automations",
             "admin",
         ),
     ),
@@ -94,6 +106,11 @@ plugin = Plugin(
         EventType(
             "comment.added", payloads.CommentAddedEvent,
             "A reply or an internal note was added to a ticket.",
+        ),
+        EventType(
+            "ticket.rule_notified", RuleNotifiedEventSchema,
+            "A macro, trigger or automation ran its notify_webhook action on a ticket; subscribe a "
+            "webhook endpoint to it to have the merchant's own systems act (e.g. pay a refund).",
         ),
         EventType(
             "sla.breached", SlaBreachedEventSchema,
