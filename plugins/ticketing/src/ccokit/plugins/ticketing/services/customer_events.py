@@ -12,7 +12,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from ccokit.plugins.ticketing.models.tickets import Comment, Ticket, TicketChange
@@ -55,9 +55,13 @@ def on_customer_erased(event: Event, ctx: HandlerContext) -> None:
     session: Session = ctx.session
     theirs = select(Ticket.id).where(Ticket.customer_id == customer).scalar_subquery()
     quiet = {"synchronize_session": False}
+    still_personal = or_(
+        Ticket.requester_name.is_not(None), Ticket.requester_email.is_not(None),
+        Ticket.requester_phone.is_not(None),
+    )
     session.execute(
-        update(Ticket).where(Ticket.customer_id == customer)
-        .values(requester_name=None, requester_email=None, requester_phone=None)
+        update(Ticket).where(Ticket.customer_id == customer, still_personal)
+        .values(requester_name=None, requester_email=None, requester_phone=None, version=Ticket.version + 1)
         .execution_options(**quiet)
     )
     session.execute(
