@@ -211,3 +211,30 @@ def test_fetch_includes_the_first_comments_and_a_cursor_to_the_rest(
     if limit:
         rest = client.get(f"{url}/comments?cursor={body['comments_next_cursor']}", headers=auth).get_json()
         assert [c["body"] for c in rest["items"]] == ["note 2"]
+
+
+def test_a_write_that_lost_a_race_is_refused_not_lost(app: Any, tenant: TenantInfo, new_ticket: NewTicket) -> None:
+    """Two transactions read version 1; the second to write gets StaleDataError (the route's 412)."""
+    from sqlalchemy.orm.exc import StaleDataError
+
+    from ccokit.platform.kernel import current_kernel
+    from ccokit.plugins.ticketing.models.tickets import Ticket
+    from ccokit.plugins.ticketing.services import changes, tickets
+    from ccokit_sdk.ids import decode_public_id
+
+    ticket_id = decode_public_id("tkt", new_ticket()["id"])
+    db = current_kernel(app).db
+    first, second = db.session(tenant.tenant_id), db.session(tenant.tenant_id)
+    try:
+        mine = first.get(Ticket, (tenant.tenant_id, ticket_id))
+        theirs = second.get(Ticket, (tenant.tenant_id, ticket_id))
+        assert mine is not None
+        assert theirs is not None
+        publish = lambda *_: None  # noqa: E731 - events are not what this test is about
+        tickets.update_ticket(first, mine, {"priority": "high"}, actor=changes.SYSTEM, via="api", publish=publish)
+        first.commit()
+        with pytest.raises(StaleDataError):
+            tickets.update_ticket(second, theirs, {"priority": "low"}, actor=changes.SYSTEM, via="api", publish=publish)
+    finally:
+        first.close()
+        second.close()
