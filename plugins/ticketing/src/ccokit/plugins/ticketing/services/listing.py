@@ -6,7 +6,8 @@ which the tenant-led composite indexes of :mod:`..models.tickets` answer by seek
 skipping. No COUNT runs. Custom-field filters add one SELECT of the field definitions.
 
 ``due_at`` may be empty: ascending lists put tickets without a due date last, descending ones
-first (PostgreSQL's own NULL order, so its index serves both directions).
+first (PostgreSQL's own NULL order, so its index serves both directions); a page that crosses
+from one part to the other takes a second seek.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from sqlalchemy import (
     exists,
     func,
     literal,
-    or_,
     select,
     tuple_,
     type_coerce,
@@ -144,20 +144,15 @@ def _ordered(stmt: Select[Any], sort: str, after: tuple[Any, Any] | None) -> Sel
 
 
 def _after(key: str, column: Any, descending: bool, value: Any, last_id: Any) -> ColumnElement[bool]:
-    """Rows after ``(value, last_id)`` in the sort's order (NULLs last ascending, first descending)."""
+    """Rows after ``(value, last_id)`` in the sort's order, within the cursor's own part of a
+    ``due_at`` list (dated, or undated): :func:`page` goes on into the other part itself."""
     if key == "number":
         return column < value if descending else column > value
+    if value is None:  # only due_at is ever empty
+        return and_(column.is_(None), Ticket.id < last_id if descending else Ticket.id > last_id)
     pair = tuple_(column, Ticket.id)
     bound = tuple_(literal(value, column.type), literal(last_id, Ticket.id.type))
-    if key != "due_at":
-        return pair < bound if descending else pair > bound
-    if descending:
-        if value is None:
-            return or_(and_(column.is_(None), Ticket.id < last_id), column.is_not(None))
-        return pair < bound
-    if value is None:
-        return and_(column.is_(None), Ticket.id > last_id)
-    return or_(pair > bound, column.is_(None))
+    return pair < bound if descending else pair > bound
 
 
 def _cursor_after(ticket: Ticket, sort: str) -> str:
@@ -179,8 +174,15 @@ def page(
     if cursor:
         _sort, value, last_id = decode_cursor(cursor)
         after = (value, last_id)
-    stmt = _ordered(filtered(session, filters), sort, after).limit(limit + 1)
-    rows = list(session.scalars(stmt))
+    base = filtered(session, filters)
+    rows = list(session.scalars(_ordered(base, sort, after).limit(limit + 1)))
+    if len(rows) <= limit and after is not None and sort.lstrip("-") == "due_at":
+        # A keyset seek cannot cross from dated to undated tickets (ascending) or from undated
+        # to dated ones (descending) in one index range: the rest of the page is a second seek.
+        descending = sort.startswith("-")
+        if (after[0] is None) == descending:
+            rest = base.where(Ticket.due_at.is_not(None) if descending else Ticket.due_at.is_(None))
+            rows += session.scalars(_ordered(rest, sort, None).limit(limit + 1 - len(rows)))
     more = len(rows) > limit
     rows = rows[:limit]
     return TicketPage(rows, _cursor_after(rows[-1], sort) if more and rows else None)
