@@ -147,12 +147,12 @@ def on_customer_tier_changed(event: Event, ctx: HandlerContext) -> None:
         customer_id = decode_public_id("cus", str(event.payload.get("customer_id")))
     except InvalidPublicId:
         return
-    tickets = ctx.session.scalars(
+    tickets = list(ctx.session.scalars(
         select(Ticket)
         .where(Ticket.customer_id == customer_id, Ticket.status.not_in(DONE))
         .order_by(Ticket.updated_at.desc())
         .limit(TIER_TICKETS)
-    )
+    ))
     now = utcnow()
     for ticket in tickets:
         track(ctx.session, ticket, created=False, old_status=ticket.status, changed={"customer_id"},
