@@ -25,6 +25,8 @@ def test_groups_crud_and_names_are_unique(client: FlaskClient, auth: dict[str, s
     assert client.get(f"{API}/groups", headers=auth).get_json()["items"] == [renamed.get_json()]
     assert client.delete(f"{API}/groups/{group['id']}", headers=auth).status_code == 204
     assert client.get(f"{API}/groups/{group['id']}", headers=auth).status_code == 404
+    audit = client.get(f"/api/v1/audit-events?target_id={group['id']}", headers=auth).get_json()["items"]
+    assert sorted(r["action"] for r in audit) == ["ticket_group.created", "ticket_group.deleted", "ticket_group.updated"]
 
 
 def test_a_group_in_use_by_open_tickets_cannot_be_deleted(

@@ -22,6 +22,9 @@ def test_create_list_and_fetch_on_both_databases(workspace: Workspace) -> None:
     )
     second = workspace.ticket()
     assert (first["number"], second["number"]) == (1, 2)
+    again = workspace.client.post(f"{API}/tickets", json={"subject": "third"}, headers=workspace.auth)
+    assert again.headers["Location"].endswith(f"/api/v1/ticketing/tickets/{again.get_json()['id']}")
+    assert again.headers["ETag"] == '"1"'
     assert first["id"].startswith("tkt_")
     assert first["status"] == "new"
     assert first["requester"] == {"name": "王小明", "email": "wang@buyer.example", "phone": None,
@@ -31,7 +34,7 @@ def test_create_list_and_fetch_on_both_databases(workspace: Workspace) -> None:
     assert (second["channel"], second["category"], second["priority"]) == ("api", "other", "normal")
 
     listed = workspace.client.get(f"{API}/tickets", headers=workspace.auth).get_json()
-    assert [t["id"] for t in listed["items"]] == [second["id"], first["id"]]  # newest first
+    assert [t["id"] for t in listed["items"]] == [again.get_json()["id"], second["id"], first["id"]]  # newest first
     assert listed["next_cursor"] is None
 
     fetched = workspace.client.get(f"{API}/tickets/{first['id']}", headers=workspace.auth)

@@ -1,4 +1,7 @@
-"""HTTP views of ticket groups (``/groups``): the teams tickets are assigned to."""
+"""HTTP views of ticket groups (``/groups``): the teams tickets are assigned to.
+
+Groups are the workspace's configuration, so every change goes to the audit log.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +19,20 @@ from ccokit.plugins.ticketing.schemas.groups import (
 )
 from ccokit.plugins.ticketing.services import groups
 from ccokit.plugins.ticketing.services.messages import Invalid
-from ccokit_sdk.plugin import abort, current, page_of, parse_public_id, require_scope
+from ccokit_sdk.plugin import abort, current, encode_public_id, page_of, parse_public_id, require_scope
 
 blueprint = Blueprint("ticketing_groups", __name__, description="Ticket groups (工单分组)")
+
+
+def _audit(
+    action: str, group: TicketGroup, before: dict[str, Any] | None, after: dict[str, Any] | None
+) -> None:
+    target = encode_public_id("grp", group.id)
+    current().audit(f"ticket_group.{action}", "ticket_group", target, before=before, after=after)
+
+
+def _snapshot(group: TicketGroup) -> dict[str, Any]:
+    return {"name": group.name, "description": group.description}
 
 
 def _load(group_id: str) -> TicketGroup:
@@ -48,6 +62,7 @@ def create_group(data: dict[str, Any]) -> Any:
         group = groups.create_group(session, data)
     except Invalid as exc:
         refuse(exc, 409)
+    _audit("created", group, None, _snapshot(group))
     session.commit()
     return group
 
@@ -66,11 +81,13 @@ def get_group(group_id: str) -> Any:
 def update_group(data: dict[str, Any], group_id: str) -> Any:
     session = current().session
     group = _load(group_id)
+    before = _snapshot(group)
     try:
         groups.update_group(session, group, data)
     except Invalid as exc:
         session.rollback()
         refuse(exc, 409)
+    _audit("updated", group, before, _snapshot(group))
     session.commit()
     return group
 
@@ -80,8 +97,11 @@ def update_group(data: dict[str, Any], group_id: str) -> Any:
 @blueprint.response(204)
 def delete_group(group_id: str) -> None:
     session = current().session
+    group = _load(group_id)
+    before = _snapshot(group)
     try:
-        groups.delete_group(session, _load(group_id))
+        groups.delete_group(session, group)
     except groups.GroupInUse:
         abort(409, message="tickets that are not closed still use this group; move them first")
+    _audit("deleted", group, before, None)
     session.commit()
