@@ -272,14 +272,17 @@ def test_the_plans_limits_hold(blob_app: Flask, vclient: FlaskClient, shop: Tena
 
 def test_bad_arguments_are_refused_before_anything_is_signed(blob_app: Flask, shop: TenantInfo) -> None:
     blobs = PluginBlobs(_storage(blob_app), shop.tenant_id, "vault", get_plan("free"))
-    with pytest.raises(ValueError, match="content type"):
-        blobs.presign_upload("a", content_type="text/plain\r\nX-Evil: 1", max_bytes=1)
+    for content_type in ("text/plain\r\nX-Evil: 1", "图/片", "text"):
+        with pytest.raises(ValueError, match="content type"):
+            blobs.presign_upload("a", content_type=content_type, max_bytes=1)
     with pytest.raises(ValueError, match="max_bytes"):
         blobs.presign_upload("a", content_type="text/plain", max_bytes=0)
     with pytest.raises(ValueError, match="expires_in"):
         blobs.presign_upload("a", content_type="text/plain", max_bytes=1, expires_in=8 * 24 * 3600)
-    with pytest.raises(ValueError, match="filename"):
-        blobs.presign_download("a", filename="")
+    for filename in ("", "  ", "\u202egpj.exe", "a\nb"):
+        with pytest.raises(ValueError, match="filename"):
+            blobs.presign_download("a", filename=filename)
+    assert blobs.presign_download("a", filename="报告\u3000v2 (final).pdf")  # wide spaces are fine
     with pytest.raises(InvalidBlobKey):
         blobs.stat("../x")
     with pytest.raises(BlobNotFound):

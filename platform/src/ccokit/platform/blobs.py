@@ -10,6 +10,7 @@ storage itself (:mod:`.storage`) signs the links and, for uploads, enforces the 
 from __future__ import annotations
 
 import re
+import unicodedata
 import uuid
 
 from sqlalchemy.orm import Session
@@ -28,11 +29,20 @@ from ccokit_sdk.blobs import (
     PresignedUpload,
 )
 
-__all__ = ["MAX_KEY_LENGTH", "PluginBlobs", "plugin_prefix"]
+__all__ = ["MAX_KEY_LENGTH", "PluginBlobs", "has_control_characters", "plugin_prefix"]
 
 MAX_KEY_LENGTH = 512
 #: ``type/subtype`` with optional parameters; nothing that could break a header or a policy.
-_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[\w.+-]+(\s*;\s*[\w.+-]+=[\w.+-]+)*$")
+_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][\w.+-]*/[\w.+-]+(\s*;\s*[\w.+-]+=[\w.+-]+)*$", re.ASCII)
+
+
+#: Unicode categories refused in keys and file names: controls, format characters (such as the
+#: right-to-left override that disguises ``exe.pdf``), line and paragraph separators, surrogates.
+_CONTROL_CATEGORIES = frozenset({"Cc", "Cf", "Zl", "Zp", "Cs"})
+
+
+def has_control_characters(text: str) -> bool:
+    return any(unicodedata.category(c) in _CONTROL_CATEGORIES for c in text)
 
 
 def plugin_prefix(tenant_id: uuid.UUID, plugin: str) -> str:
@@ -43,7 +53,7 @@ def _relative_key(key: str) -> str:
     """Refuse what could leave the plugin's folder or hide among the storage's own files."""
     if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
         raise InvalidBlobKey(f"a blob key has 1 to {MAX_KEY_LENGTH} characters, got {key!r}")
-    if key.startswith("/") or "\\" in key or any(not c.isprintable() for c in key):
+    if key.startswith("/") or "\\" in key or has_control_characters(key):
         raise InvalidBlobKey(f"bad blob key {key!r}")
     if any(part in ("", ".", "..") or part.startswith(".") for part in key.split("/")):
         raise InvalidBlobKey(f"bad blob key {key!r}: empty, dot or hidden parts are not allowed")
@@ -129,7 +139,7 @@ class PluginBlobs:
         full = self.key(key)
         if not isinstance(filename, str) or not filename.strip() or len(filename) > 255:
             raise ValueError("filename must have 1 to 255 characters")
-        if any(not c.isprintable() for c in filename):
+        if has_control_characters(filename):
             raise ValueError("filename must not hold control characters")
         return self.storage.presign_download(
             full,
