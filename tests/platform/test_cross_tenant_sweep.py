@@ -9,8 +9,10 @@ lists nothing for A fails the sweep until A gets such an object in :func:`_popul
 
 from __future__ import annotations
 
+import io
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from flask import Flask
@@ -79,6 +81,18 @@ def _populate(client: FlaskClient, token: str) -> None:
     ):
         resp = client.post(f"{ticketing}/{path}", json=body, headers=bearer(token))
         assert resp.status_code == 201, resp.get_data(as_text=True)
+    # An attachment on A's ticket, uploaded through its signed link (local disk) and completed.
+    resp = client.post(f"{ticketing}/tickets/{resp.get_json()['id']}/attachments", headers=bearer(token),
+                       json={"filename": "A's secret.txt", "content_type": "text/plain", "size": 10})
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    attachment = resp.get_json()
+    upload = attachment["upload"]
+    sent = client.post(urlsplit(upload["url"]).path, content_type="multipart/form-data",
+                       data={**upload["fields"], "file": (io.BytesIO(b"A's secret"), "a.txt", "text/plain")})
+    assert sent.status_code == 204, sent.get_data(as_text=True)
+    resp = client.post(f"{ticketing}/tickets/{attachment['ticket_id']}/attachments/{attachment['id']}/complete",
+                       headers=bearer(token))
+    assert resp.status_code == 200, resp.get_data(as_text=True)
 
 
 def _object_operations(spec: dict[str, Any]) -> list[tuple[str, str, str]]:

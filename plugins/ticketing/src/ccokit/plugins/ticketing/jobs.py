@@ -7,12 +7,13 @@ it as an argument.
 
 from __future__ import annotations
 
+from ccokit.plugins.ticketing.services import attachments
 from ccokit.plugins.ticketing.services.rules import automations
 from ccokit.plugins.ticketing.services.sla.breaches import sweep_breaches
 from ccokit_sdk.events import HandlerContext
 from ccokit_sdk.models import utcnow
 
-__all__ = ["run_automations", "sweep_sla_breaches"]
+__all__ = ["purge_abandoned_attachments", "run_automations", "sweep_sla_breaches"]
 
 
 def sweep_sla_breaches(ctx: HandlerContext) -> None:
@@ -26,3 +27,9 @@ def run_automations(ctx: HandlerContext) -> None:
     hundred firings per run at most; the rest wait for the next), see
     :mod:`.services.rules.automations`."""
     automations.run_automations(ctx.session, now=utcnow(), publish=ctx.publish)
+
+
+def purge_abandoned_attachments(ctx: HandlerContext) -> None:
+    """Every hour: remove attachments whose upload was granted a day ago and never completed,
+    with whatever was uploaded for them (see :func:`.services.attachments.purge_abandoned`)."""
+    attachments.purge_abandoned(ctx.session, blobs=ctx.blobs, now=utcnow())

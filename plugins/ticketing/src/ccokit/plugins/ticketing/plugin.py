@@ -9,8 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from ccokit.plugins.ticketing import jobs
-from ccokit.plugins.ticketing.models import custom_fields, rules, sla, tickets, views  # noqa: F401  (tables)
+from ccokit.plugins.ticketing.models import attachments, custom_fields, rules, sla, tickets, views  # noqa: F401  (tables)
 from ccokit.plugins.ticketing.models.base import Base
+from ccokit.plugins.ticketing.routes import attachments as attachment_routes
 from ccokit.plugins.ticketing.routes import custom_fields as field_routes
 from ccokit.plugins.ticketing.routes import groups as group_routes
 from ccokit.plugins.ticketing.routes import rules as rule_routes
@@ -18,7 +19,9 @@ from ccokit.plugins.ticketing.routes import sla as sla_routes
 from ccokit.plugins.ticketing.routes import tickets as ticket_routes
 from ccokit.plugins.ticketing.routes import views as view_routes
 from ccokit.plugins.ticketing.schemas import events as payloads
+from ccokit.plugins.ticketing.schemas.attachments import AttachmentEventSchema
 from ccokit.plugins.ticketing.schemas.rules import RuleNotifiedEventSchema
+from ccokit.plugins.ticketing.schemas.settings import SettingsSchema
 from ccokit.plugins.ticketing.schemas.sla import SlaBreachedEventSchema
 from ccokit.plugins.ticketing.services import changes, customer_events, requesters
 from ccokit.plugins.ticketing.services.rules import defaults as default_rules
@@ -29,7 +32,9 @@ from ccokit_sdk.plugin import EventType, Plugin, PluginContext, Scope, hookimpl
 
 def setup(ctx: PluginContext) -> None:
     """Wiring only: routes, the customers plugin's services and events."""
-    for routes in (ticket_routes, group_routes, field_routes, view_routes, sla_routes, rule_routes):
+    for routes in (
+        ticket_routes, group_routes, field_routes, view_routes, sla_routes, rule_routes, attachment_routes,
+    ):
         ctx.register_blueprint(routes.blueprint)
     requesters.use_services(ctx.service)
     policies.use_services(ctx.service)
@@ -41,6 +46,7 @@ def setup(ctx: PluginContext) -> None:
         changes.on_ticket_changed.append(triggers.on_ticket_changed)
     ctx.every(timedelta(minutes=5), jobs.run_automations, name="automations")
     ctx.every(timedelta(minutes=1), jobs.sweep_sla_breaches, name="sla_breaches")
+    ctx.every(timedelta(hours=1), jobs.purge_abandoned_attachments, name="purge_abandoned_attachments")
     for event_type, handler in (
         ("customer.merged", customer_events.on_customer_merged),
         ("customer.erased", customer_events.on_customer_erased),
@@ -80,6 +86,7 @@ plugin = Plugin(
             "admin",
         ),
     ),
+    settings_schema=SettingsSchema,
     metadata=Base.metadata,
     migrations=str(Path(__file__).parent / "migrations" / "versions"),
     hooks=Hooks,
@@ -107,6 +114,11 @@ plugin = Plugin(
             "comment.added", payloads.CommentAddedEvent,
             "A reply or an internal note was added to a ticket.",
         ),
+        EventType(
+            "attachment.added", AttachmentEventSchema,
+            "A file was uploaded to a ticket and checked (size and type as declared).",
+        ),
+        EventType("attachment.deleted", AttachmentEventSchema, "A stored file of a ticket was removed."),
         EventType(
             "ticket.rule_notified", RuleNotifiedEventSchema,
             "A macro, trigger or automation ran its notify_webhook action on a ticket; subscribe a "

@@ -32,7 +32,15 @@ from ccokit.plugins.ticketing.schemas.tickets import (
     TicketPatchSchema,
     TicketSchema,
 )
-from ccokit.plugins.ticketing.services import comments, export, history, listing, operations, tickets
+from ccokit.plugins.ticketing.services import (
+    attachments,
+    comments,
+    export,
+    history,
+    listing,
+    operations,
+    tickets,
+)
 from ccokit.plugins.ticketing.services.messages import Invalid, Message, render
 from ccokit_sdk.pagination import CursorArgsSchema, CursorPage, page_of
 from ccokit_sdk.plugin import abort, current, encode_public_id, parse_public_id, require_scope
@@ -225,9 +233,16 @@ def list_comments(args: dict[str, Any], ticket: Ticket) -> Any:
 def add_comment(data: dict[str, Any], ticket: Ticket) -> Any:
     """A public reply or an internal note; see the ticketing guide for its effect on status."""
     ctx = current()
-    return _commit_or_refuse(lambda: comments.add_comment(
-        ctx.session, ticket, data, actor=request_actor(), via="api", publish=ctx.publish
-    ))
+    attachment_ids = data.pop("attachment_ids", [])
+
+    def add() -> Comment:
+        comment = comments.add_comment(
+            ctx.session, ticket, data, actor=request_actor(), via="api", publish=ctx.publish
+        )
+        attachments.link_to_comment(ctx.session, ticket, comment, attachment_ids)
+        return comment
+
+    return _commit_or_refuse(add)
 
 
 @blueprint.get("/tickets/<ticket_id>/history")

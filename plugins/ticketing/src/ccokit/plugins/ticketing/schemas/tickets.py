@@ -133,6 +133,7 @@ class CommentCreateSchema(ma.Schema):
 
     ``author_kind`` defaults to ``agent``; ``author_id`` is a member (``mem_…``) for agents and
     a customer (``cus_…``) for customers, by default the calling member or the ticket's customer.
+    ``attachment_ids`` names uploaded (stored) attachments of the ticket the comment carries.
     """
 
     body = fields.String(required=True, validate=validate.Length(1, 65_535))
@@ -140,6 +141,10 @@ class CommentCreateSchema(ma.Schema):
     author_kind = fields.String(validate=validate.OneOf(AUTHOR_KINDS))
     author_id = fields.String(validate=validate.Length(max=40))
     author_name = fields.String(validate=validate.Length(max=200))
+    attachment_ids = fields.List(
+        PublicIdField("att"), validate=validate.Length(max=20),
+        metadata={"description": "Stored attachments of this ticket that the comment carries."},
+    )
 
     @ma.post_load
     def _decode_author(self, data: dict[str, Any], **_: Any) -> dict[str, Any]:
