@@ -15,6 +15,7 @@ from ccokit.plugins.ticketing.routes import attachments as attachment_routes
 from ccokit.plugins.ticketing.routes import custom_fields as field_routes
 from ccokit.plugins.ticketing.routes import groups as group_routes
 from ccokit.plugins.ticketing.routes import rules as rule_routes
+from ccokit.plugins.ticketing.routes import search as search_routes
 from ccokit.plugins.ticketing.routes import sla as sla_routes
 from ccokit.plugins.ticketing.routes import tickets as ticket_routes
 from ccokit.plugins.ticketing.routes import views as view_routes
@@ -26,6 +27,7 @@ from ccokit.plugins.ticketing.schemas.sla import SlaBreachedEventSchema
 from ccokit.plugins.ticketing.services import changes, customer_events, requesters
 from ccokit.plugins.ticketing.services.rules import defaults as default_rules
 from ccokit.plugins.ticketing.services.rules import ticket_view, triggers
+from ccokit.plugins.ticketing.services.search import index as search_index
 from ccokit.plugins.ticketing.services.sla import calendars, clocks, policies
 from ccokit_sdk.plugin import EventType, Plugin, PluginContext, Scope, hookimpl
 
@@ -36,6 +38,9 @@ def setup(ctx: PluginContext) -> None:
         ticket_routes, group_routes, field_routes, view_routes, sla_routes, rule_routes, attachment_routes,
     ):
         ctx.register_blueprint(routes.blueprint)
+    ctx.register_blueprint(search_routes.blueprint)
+    search_index.listen()  # the search index follows every flush of tickets and comments
+    ctx.job(search_index.reindex_job, name="search_reindex")
     requesters.use_services(ctx.service)
     policies.use_services(ctx.service)
     if clocks.track_write not in changes.on_ticket_changed:
