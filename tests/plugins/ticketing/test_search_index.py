@@ -201,3 +201,26 @@ def test_the_search_function_answers_for_the_transactions_tenant_only(app: Flask
             assert conn.scalar(text("SELECT count(*) FROM ticket_search")) == 0
     finally:
         engine.dispose()
+
+
+def test_deleting_a_workspace_removes_its_index_and_no_other(workspace: Workspace) -> None:
+    ws = workspace
+    other_client = ws.app.test_client()
+    other_tenant = signup(other_client)
+    other = Workspace(ws.app, other_client, other_tenant, bearer(issue_token(other_client, other_tenant)))
+    ws.ticket(subject="快递丢了")
+    kept = other.ticket(subject="快递丢了")
+    engine = current_kernel(ws.app).db.engine
+    sqlite = engine.dialect.name == "sqlite"
+
+    def fts_rows() -> int:
+        with engine.connect() as conn:
+            return int(conn.scalar(text("SELECT count(*) FROM ticket_search_fts")) or 0)
+
+    before = fts_rows() if sqlite else 0
+    resp = ws.client.delete(f"/api/v1/tenant?confirm={ws.tenant.slug}", headers=ws.auth)
+    assert resp.status_code == 204, resp.get_data(as_text=True)
+    assert _index_rows(ws) == 0
+    if sqlite:  # the FTS5 rows follow their index rows (triggers), the other workspace's stay
+        assert fts_rows() == before - 1
+    assert _found(other, "快递") == [kept["id"]]
