@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -24,6 +25,9 @@ from typing import Any
 
 import httpx
 import psycopg
+from psycopg import sql
+
+from ccokit_sdk.ids import new_id
 
 PG_HOSTPORT = "127.0.0.1:5432"
 ADMIN = "postgres"
@@ -195,3 +199,51 @@ def issue_token(url: str, signup: dict[str, Any], scopes: Sequence[str] | None =
     if resp.status_code != 200:
         raise RuntimeError(f"POST /oauth/token: {resp.status_code} {resp.text[:500]}")
     return str(resp.json()["access_token"])
+
+
+_COLUMNS = b"""SELECT table_name, column_name FROM information_schema.columns
+    WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"""
+_PRIMARY_KEYS = b"""SELECT tc.table_name, kcu.column_name FROM information_schema.table_constraints tc
+    JOIN information_schema.key_column_usage kcu USING (constraint_schema, constraint_name)
+    WHERE tc.table_schema = 'public' AND tc.constraint_type = 'PRIMARY KEY'"""
+
+
+def clone_tenants(db: str, template: uuid.UUID, count: int, tag: str) -> list[uuid.UUID]:
+    """Add ``count`` tenants, each a copy of ``template``'s rows (OAuth rows excepted); their ids.
+
+    A row keeps its ``id`` where the table's primary key includes ``tenant_id`` (so references
+    inside the copied tenant, which name ``(tenant_id, id)``, stay whole); elsewhere it gets a new
+    one. Written by the superuser, whom the forced row-level security does not hold.
+    """
+    with psycopg.connect(dsn(ADMIN, db)) as conn:
+        columns: dict[str, list[str]] = {}
+        for table, column in conn.execute(_COLUMNS):
+            columns.setdefault(table, []).append(column)
+        keys: dict[str, set[str]] = {}
+        for table, column in conn.execute(_PRIMARY_KEYS):
+            keys.setdefault(table, set()).add(column)
+        tables = sorted((t for t, c in columns.items() if "tenant_id" in c and not t.startswith("oauth_")),
+                        key=lambda t: t != "members")  # tenants, then members (FK targets) first
+        slugs = [(new_id(), f"{tag}-x{i:05d}") for i in range(count)]
+        for table, key in [("tenants", "id"), *((t, "tenant_id") for t in tables)]:
+            cols = columns[table]
+            fresh_ids = key == "tenant_id" and "id" in cols and "tenant_id" not in keys.get(table, set())
+            rows = conn.execute(sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
+                sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c)) for c in cols),
+                sql.Identifier(table), sql.Identifier(key)), (template,)).fetchall()
+            copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
+                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, cols)))
+            with conn.cursor().copy(copy_sql) as copy:
+                for tenant_id, slug in slugs:
+                    for row in rows:
+                        values = dict(zip(cols, row, strict=True))
+                        values[key] = str(tenant_id)
+                        if fresh_ids:
+                            values["id"] = str(new_id())
+                        if table == "tenants":
+                            values.update(slug=slug, name=f"Bench {slug}")
+                        elif table == "members":
+                            values["email"] = f"owner@{slug}.example"
+                        copy.write_row([values[c] for c in cols])
+        conn.commit()
+    return [tenant_id for tenant_id, _ in slugs]

@@ -43,13 +43,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import psycopg
 from harness import (
-    ADMIN,
     PASSWORD,
     admin_execute,
+    clone_tenants,
     database,
-    dsn,
     environment,
     issue_token,
     load,
@@ -57,17 +55,12 @@ from harness import (
     roles,
     server,
 )
-from psycopg import sql
 
-from ccokit_sdk.ids import decode_public_id, new_id
+from ccokit_sdk.ids import decode_public_id
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 TENANT_PATH = "/api/v1/tenant"
 REPLIES_PATH = "/api/v1/quick_replies/replies"
-COLUMNS = b"""SELECT table_name, column_name FROM information_schema.columns
-    WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"""
-
-
 def signups(
     url: str, tag: str, count: int, concurrency: int
 ) -> tuple[list[dict[str, Any]], list[float], float]:
@@ -83,37 +76,6 @@ def signups(
 
     latencies, wall = load(url, count, concurrency, request)
     return [responses[i].json() for i in range(count)], latencies["signup"], wall
-
-
-def clone_tenants(db: str, template: uuid.UUID, count: int, tag: str) -> None:
-    """Add ``count`` tenants, each a copy of ``template``'s rows (OAuth rows excepted)."""
-    with psycopg.connect(dsn(ADMIN, db)) as conn:  # a superuser bypasses the forced RLS
-        columns: dict[str, list[str]] = {}
-        for table, column in conn.execute(COLUMNS):
-            columns.setdefault(table, []).append(column)
-        tables = sorted((t for t, c in columns.items() if "tenant_id" in c and not t.startswith("oauth_")),
-                        key=lambda t: t != "members")  # tenants, then members (FK targets) first
-        slugs = [(new_id(), f"{tag}-x{i:05d}") for i in range(count)]
-        for table, key in [("tenants", "id"), *((t, "tenant_id") for t in tables)]:
-            cols = columns[table]
-            rows = conn.execute(sql.SQL("SELECT {} FROM {} WHERE {} = %s").format(
-                sql.SQL(", ").join(sql.SQL("{}::text").format(sql.Identifier(c)) for c in cols),
-                sql.Identifier(table), sql.Identifier(key)), (template,)).fetchall()
-            copy_sql = sql.SQL("COPY {} ({}) FROM STDIN").format(
-                sql.Identifier(table), sql.SQL(", ").join(map(sql.Identifier, cols)))
-            with conn.cursor().copy(copy_sql) as copy:
-                for tenant_id, slug in slugs:
-                    for row in rows:
-                        values = dict(zip(cols, row, strict=True))
-                        values[key] = str(tenant_id)
-                        if key == "tenant_id" and "id" in values:
-                            values["id"] = str(new_id())
-                        if table == "tenants":
-                            values.update(slug=slug, name=f"Bench {slug}")
-                        elif table == "members":
-                            values["email"] = f"owner@{slug}.example"
-                        copy.write_row([values[c] for c in cols])
-        conn.commit()
 
 
 def measure_gets(
