@@ -7,27 +7,31 @@ declares ``__all__``, and everything in it is importable.
 from __future__ import annotations
 
 import importlib
+import operator
 
 import pytest
 
 PUBLIC = {
     "ccokit_sdk": {
         "APIConnectionError", "APIError", "APITimeoutError", "AsyncClient", "AuthenticationError", "BadRequest",
-        "CcokitError", "Client", "Conflict", "InvalidPublicId", "NotFound", "PermissionDenied", "RateLimited",
-        "RetryPolicy", "ServerError", "ValidationError", "WebhookVerificationError", "decode_public_id",
+        "CcokitError", "Client", "Conflict", "InvalidPublicId", "NotFound", "PermissionDenied", "PreconditionFailed",
+        "RateLimited", "RetryPolicy", "ServerError", "ValidationError", "WebhookVerificationError", "decode_public_id",
         "encode_public_id", "new_id",
     },
     "ccokit_sdk.client": {"DEFAULT_TIMEOUT", "AsyncClient", "Client"},
     "ccokit_sdk.errors": {
         "APIConnectionError", "APIError", "APITimeoutError", "AuthenticationError", "BadRequest", "CcokitError",
-        "Conflict", "NotFound", "PermissionDenied", "RateLimited", "ServerError", "ValidationError",
-        "WebhookVerificationError",
+        "Conflict", "NotFound", "PermissionDenied", "PreconditionFailed", "RateLimited", "ServerError",
+        "ValidationError", "WebhookVerificationError",
     },
     "ccokit_sdk.webhooks": {"DEFAULT_TOLERANCE", "SECRET_PREFIX", "WebhookVerificationError", "sign", "verify"},
     "ccokit_sdk.types": {
-        "APIClient", "APIObject", "AsyncPager", "AuditActor", "AuditEvent", "AuditTarget", "Event", "HandlerState", "Member",
-        "Page", "Pager", "PluginInfo", "QuickReply", "RenderedReply", "Tenant", "WebhookDelivery", "WebhookEndpoint",
+        "APIClient", "APIObject", "AsyncPager", "AuditActor", "AuditEvent", "AuditTarget", "ChatId", "Comment",
+        "Customer", "Event", "ExternalId", "HandlerState", "Member", "Page", "Pager", "PluginInfo", "QuickReply",
+        "RenderedReply", "Requester", "Tenant", "Ticket", "TicketChange", "TicketSearchHit", "Tier",
+        "WebhookDelivery", "WebhookEndpoint",
     },
+
     "ccokit_sdk.lists": {"AsyncPager", "Page", "Pager"},
     "ccokit_sdk.blobs": {
         "DEFAULT_EXPIRES_IN", "MAX_EXPIRES_IN", "BlobError", "BlobInfo", "BlobNotFound", "BlobQuotaExceeded",
@@ -64,7 +68,7 @@ def test_the_top_level_names_are_the_same_objects_as_in_their_modules() -> None:
 def test_every_module_of_the_client_declares_all() -> None:
     for name in ("auth", "answers", "engine", "resources.namespace", "resources.tenant", "resources.members",
                  "resources.plugins", "resources.events", "resources.audit_events", "resources.quick_replies",
-                 "resources.api_clients", "resources.webhooks"):
+                 "resources.api_clients", "resources.webhooks", "resources.customers", "resources.tickets"):
         module = importlib.import_module(f"ccokit_sdk.{name}")
         assert isinstance(module.__all__, list), name
         assert module.__all__, name
@@ -75,11 +79,13 @@ def test_the_client_has_a_namespace_per_resource() -> None:
 
     sync = Client("http://localhost", access_token="t")
     asynchronous = AsyncClient("http://localhost", access_token="t")
-    names = {"tenant", "members", "plugins", "events", "audit_events", "quick_replies", "api_clients", "webhooks"}
+    names = {"tenant", "members", "plugins", "events", "audit_events", "quick_replies", "api_clients", "webhooks",
+             "customers", "tickets"}
     assert names <= set(vars(sync))
     assert names <= set(vars(asynchronous))
-    for name in names:
-        mine, theirs = getattr(sync, name), getattr(asynchronous, name)
+    nested = {"webhooks.endpoints", "webhooks.deliveries", "customers.tiers", "tickets.comments"}
+    for name in names | nested:
+        mine, theirs = operator.attrgetter(name)(sync), operator.attrgetter(name)(asynchronous)
         public = {m for m in dir(mine) if not m.startswith("_")}
         assert public == {m for m in dir(theirs) if not m.startswith("_")}, name
     sync.close()

@@ -20,6 +20,7 @@ from ccokit_sdk.errors import (
     Conflict,
     NotFound,
     PermissionDenied,
+    PreconditionFailed,
     RateLimited,
     ServerError,
     ValidationError,
@@ -34,6 +35,7 @@ _BY_STATUS: dict[int, type[APIError]] = {
     403: PermissionDenied,
     404: NotFound,
     409: Conflict,
+    412: PreconditionFailed,
     422: ValidationError,
     429: RateLimited,
 }

@@ -9,7 +9,7 @@
         for member in client.members.list():
             print(member.email, member.role)
 
-Each resource is a namespace (``client.members``, ``client.plugins``, ...) with typed methods
+Each resource is a namespace (``client.members``, ``client.tickets``, ...) with typed methods
 and typed results (:mod:`ccokit_sdk.types`); lists page themselves (:mod:`ccokit_sdk.lists`);
 failures raise :mod:`ccokit_sdk.errors`; retries and idempotency keys are described in
 :mod:`ccokit_sdk.engine` and :mod:`ccokit_sdk.retries`.
@@ -34,11 +34,13 @@ from ccokit_sdk.auth import ClientCredentials, StaticToken
 from ccokit_sdk.engine import AsyncEngine, SyncEngine
 from ccokit_sdk.resources.api_clients import APIClientService, AsyncAPIClientService
 from ccokit_sdk.resources.audit_events import AsyncAuditEventService, AuditEventService
+from ccokit_sdk.resources.customers import AsyncCustomerService, CustomerService
 from ccokit_sdk.resources.events import AsyncEventService, EventService
 from ccokit_sdk.resources.members import AsyncMemberService, MemberService
 from ccokit_sdk.resources.plugins import AsyncPluginService, PluginService
 from ccokit_sdk.resources.quick_replies import AsyncQuickReplyService, QuickReplyService
 from ccokit_sdk.resources.tenant import AsyncTenantService, TenantService
+from ccokit_sdk.resources.tickets import AsyncTicketService, TicketService
 from ccokit_sdk.resources.webhooks import AsyncWebhookService, WebhookService
 from ccokit_sdk.retries import RetryPolicy
 
@@ -133,6 +135,8 @@ class Client:
         self.quick_replies = QuickReplyService(self._engine)
         self.api_clients = APIClientService(self._engine)
         self.webhooks = WebhookService(self._engine)
+        self.customers = CustomerService(self._engine)
+        self.tickets = TicketService(self._engine)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -192,6 +196,8 @@ class AsyncClient:
         self.quick_replies = AsyncQuickReplyService(self._engine)
         self.api_clients = AsyncAPIClientService(self._engine)
         self.webhooks = AsyncWebhookService(self._engine)
+        self.customers = AsyncCustomerService(self._engine)
+        self.tickets = AsyncTicketService(self._engine)
 
     @property
     def retry(self) -> RetryPolicy:

@@ -4,6 +4,7 @@ One call, from the namespace method to the decoded JSON:
 
 1. A POST gets an ``Idempotency-Key`` (a new UUID4 unless the caller gave one). The key and the
    body's bytes stay the same on every try of the call, so the server recognises a retry.
+   A call's own headers (``If-Match`` on a conditional change) are sent on every try too.
 2. The access token comes from the cache, or from the token endpoint (with the same retries).
 3. The request is sent; a connection error, a timeout, or a 409/429/5xx answer is tried again
    after a wait (see :mod:`ccokit_sdk.retries`), up to ``max_retries`` times.
@@ -80,11 +81,12 @@ class _Plan:
         params: Mapping[str, Any] | None,
         body: Any,
         idempotency_key: str | None,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.method = method
         self.path = path
         self.params = {k: v for k, v in (params or {}).items() if v is not None}
-        self.headers: dict[str, str] = {}
+        self.headers: dict[str, str] = dict(headers or {})
         self.content: bytes | None = None
         if body is not None:
             self.content = encode_body(body)
@@ -116,8 +118,9 @@ class SyncEngine:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         idempotency_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        plan = _Plan(method, path, params, body, idempotency_key)
+        plan = _Plan(method, path, params, body, idempotency_key, headers)
         renewed = False
         while True:
             token = self._token()
@@ -183,8 +186,9 @@ class AsyncEngine:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         idempotency_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> Any:
-        plan = _Plan(method, path, params, body, idempotency_key)
+        plan = _Plan(method, path, params, body, idempotency_key, headers)
         renewed = False
         while True:
             token = await self._token()

@@ -11,6 +11,7 @@
     │   ├── PermissionDenied          403
     │   ├── NotFound                  404
     │   ├── Conflict                  409
+    │   ├── PreconditionFailed        412, an ``If-Match`` that no longer matches
     │   ├── ValidationError           422, with ``.errors`` per field
     │   ├── RateLimited               429, with ``.retry_after``
     │   └── ServerError               5xx
@@ -40,6 +41,7 @@ __all__ = [
     "Conflict",
     "NotFound",
     "PermissionDenied",
+    "PreconditionFailed",
     "RateLimited",
     "ServerError",
     "ValidationError",
@@ -133,6 +135,13 @@ class NotFound(APIError):
 
 class Conflict(APIError):
     """409: the request conflicts with the current state (a taken email, a plan limit, a key in use)."""
+
+
+class PreconditionFailed(APIError):
+    """412: the object changed since you read it (the version you sent as ``If-Match`` is stale).
+
+    Read it again, reapply your change to what you read, and send it with the new version.
+    """
 
 
 class ValidationError(APIError):

@@ -10,11 +10,13 @@ from ccokit_sdk.lists import AsyncPager, Page, Pager
 from ccokit_sdk.objects import APIObject
 from ccokit_sdk.resources.api_clients import APIClient
 from ccokit_sdk.resources.audit_events import AuditActor, AuditEvent, AuditTarget
+from ccokit_sdk.resources.customers import ChatId, Customer, ExternalId, Tier
 from ccokit_sdk.resources.events import Event, HandlerState
 from ccokit_sdk.resources.members import Member
 from ccokit_sdk.resources.plugins import PluginInfo
 from ccokit_sdk.resources.quick_replies import QuickReply, RenderedReply
 from ccokit_sdk.resources.tenant import Tenant
+from ccokit_sdk.resources.tickets import Comment, Requester, Ticket, TicketChange, TicketSearchHit
 from ccokit_sdk.resources.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
@@ -24,7 +26,11 @@ __all__ = [
     "AuditActor",
     "AuditEvent",
     "AuditTarget",
+    "ChatId",
+    "Comment",
+    "Customer",
     "Event",
+    "ExternalId",
     "HandlerState",
     "Member",
     "Page",
@@ -32,7 +38,12 @@ __all__ = [
     "PluginInfo",
     "QuickReply",
     "RenderedReply",
+    "Requester",
     "Tenant",
+    "Ticket",
+    "TicketChange",
+    "TicketSearchHit",
+    "Tier",
     "WebhookDelivery",
     "WebhookEndpoint",
 ]

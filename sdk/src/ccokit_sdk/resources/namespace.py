@@ -7,7 +7,7 @@ object, a :class:`~ccokit_sdk.lists.Pager` for lists, or ``None`` for 204 answer
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
@@ -16,7 +16,7 @@ from ccokit_sdk.engine import AsyncEngine, SyncEngine
 from ccokit_sdk.lists import AsyncPager, Page, Pager
 from ccokit_sdk.objects import APIObject
 
-__all__ = ["AsyncNamespace", "Namespace", "fields", "path", "timestamp"]
+__all__ = ["AsyncNamespace", "Namespace", "fields", "if_match", "many", "nulls", "path", "timestamp"]
 
 T = TypeVar("T", bound=APIObject)
 
@@ -32,6 +32,23 @@ def path(template: str, *ids: str) -> str:
 def fields(**values: Any) -> dict[str, Any]:
     """The given fields of a request, leaving out those passed as ``None`` (not given)."""
     return {name: value for name, value in values.items() if value is not None}
+
+
+def nulls(names: Iterable[str] | None) -> dict[str, None]:
+    """The fields of a change to set to null (``clear=["due_at"]``), since ``None`` means "keep"."""
+    return dict.fromkeys(names or ())
+
+
+def many(values: str | Sequence[str] | None) -> list[str] | None:
+    """A filter that takes several values (sent as a repeated query key); one string is one value."""
+    if values is None:
+        return None
+    return [values] if isinstance(values, str) else list(values)
+
+
+def if_match(version: int | None) -> dict[str, str] | None:
+    """``If-Match`` for a change made only if the object is still at ``version`` (else 412)."""
+    return None if version is None else {"If-Match": f'"{version}"'}
 
 
 def timestamp(value: datetime | None) -> str | None:
@@ -58,8 +75,11 @@ class Namespace:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         idempotency_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
-        data = self._engine.request(method, url, params=params, body=body, idempotency_key=idempotency_key)
+        data = self._engine.request(
+            method, url, params=params, body=body, idempotency_key=idempotency_key, headers=headers
+        )
         return result.from_api(data or {})
 
     def _call_no_content(self, method: str, url: str, *, params: Mapping[str, Any] | None = None) -> None:
@@ -90,9 +110,10 @@ class AsyncNamespace:
         params: Mapping[str, Any] | None = None,
         body: Any = None,
         idempotency_key: str | None = None,
+        headers: Mapping[str, str] | None = None,
     ) -> T:
         data = await self._engine.request(
-            method, url, params=params, body=body, idempotency_key=idempotency_key
+            method, url, params=params, body=body, idempotency_key=idempotency_key, headers=headers
         )
         return result.from_api(data or {})
 
