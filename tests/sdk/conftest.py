@@ -4,16 +4,20 @@
 through ``httpx.WSGITransport``; ``recorder`` sees every request it makes. ``flaky`` puts the app
 behind a real HTTP server on 127.0.0.1 with a middleware that fails chosen requests in chosen
 ways (an error status, a dropped connection, a slow answer, or an answer lost after the app
-acted), for the retry tests.
+acted), for the retry tests. ``sdk_python`` is the interpreter of a fresh virtual environment
+with nothing but ``sdk/`` installed, as a merchant's ``pip install ccokit-sdk`` gives it.
 """
 
 from __future__ import annotations
 
+import os
 import socket
+import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -23,6 +27,8 @@ from werkzeug.serving import make_server
 
 from ccokit_sdk import Client, RetryPolicy
 from tests.conftest import TenantInfo
+
+ROOT = Path(__file__).resolve().parents[2]
 
 #: Retries without real waiting, for tests that count attempts.
 FAST_RETRIES = RetryPolicy(max_retries=2, initial_delay=0.001, max_delay=0.01)
@@ -157,3 +163,16 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def sdk_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Python of a new virtual environment into which only ``sdk/`` was installed (no platform)."""
+    uv = ROOT / ".tools" / "bin" / "uv"
+    venv = tmp_path_factory.mktemp("sdk-venv") / "venv"
+    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")}
+    subprocess.run([str(uv), "venv", "-q", "--python", "python3", str(venv)], check=True, env=env)
+    python = venv / "bin" / "python"
+    subprocess.run([str(uv), "pip", "install", "-q", "--python", str(python), str(ROOT / "sdk")],
+                   check=True, env=env)
+    return python

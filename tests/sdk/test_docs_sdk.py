@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tests.conftest import LiveServer, TenantInfo
+from tests.sdk.conftest import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 DOC = ROOT / "docs" / "sdk.md"
 FENCE = re.compile(r"^```(\w+)\n(.*?)^```\n", re.MULTILINE | re.DOTALL)
 
@@ -90,24 +90,19 @@ def test_every_python_snippet_runs_and_prints_what_the_page_says(
     assert checked >= 8
 
 
-def test_the_install_command_gives_a_working_client_without_the_platform(tmp_path: Path) -> None:
+def test_the_install_command_gives_a_working_client_without_the_platform(
+    sdk_python: Path, tmp_path: Path
+) -> None:
     _, consoles = _blocks(DOC.read_text())
     commands = [line.strip() for block in consoles for line in block.splitlines() if line.strip()]
     assert commands == ["pip install ccokit-sdk"]
-    uv = ROOT / ".tools" / "bin" / "uv"
-    venv = tmp_path / "venv"
-    env = {k: v for k, v in os.environ.items() if k not in ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT")}
-    subprocess.run([str(uv), "venv", "-q", "--python", "python3", str(venv)], check=True, env=env)
-    subprocess.run([str(uv), "pip", "install", "-q", "--python", str(venv / "bin" / "python"), str(ROOT / "sdk")],
-                   check=True, env=env)
     probe = (
         "import sys, ccokit_sdk\n"
         "from ccokit_sdk import Client, webhooks\n"
         "Client('https://ccokit.example.com', client_id='c', client_secret='s').close()\n"
         "print(sorted(m for m in ('flask', 'sqlalchemy', 'ccokit') if m in sys.modules))\n"
     )
-    out = subprocess.run([str(venv / "bin" / "python"), "-c", probe], capture_output=True, text=True, check=True,
-                         cwd=tmp_path)
+    out = subprocess.run([str(sdk_python), "-c", probe], capture_output=True, text=True, check=True, cwd=tmp_path)
     assert out.stdout.strip() == "[]"
 
 
