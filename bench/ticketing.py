@@ -50,6 +50,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, unquote
 
 import httpx
 import psycopg
@@ -296,19 +297,21 @@ def measure_create(url: str, headers: dict[str, str], corpus: Corpus, args: argp
 
 
 def measure_reads(url: str, headers: dict[str, str], view_id: str, cursors: list[str], tickets: list[str],
-                  args: argparse.Namespace) -> dict[str, list[float]]:
-    """Alternating rounds of the five read kinds; latencies pooled over the rounds."""
+                  args: argparse.Namespace) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+    """Alternating rounds of the five read kinds; latencies pooled over the rounds, by kind and
+    (for searches) by query."""
     lists = (f"{API}/tickets?status=open", f"{API}/tickets?status=open&category=logistics&sort=-updated_at",
              f"{API}/views/{view_id}/tickets")
     paths = {
         "list": lists,
         "deep_page": [f"{API}/tickets?status=open&cursor={c}" for c in cursors],
-        "search_zh": [f"{API}/search?q={q}" for q in ZH_QUERIES],
-        "search_en": [f"{API}/search?q={q}" for q in EN_QUERIES],
+        "search_zh": [f"{API}/search?q={quote(q)}" for q in ZH_QUERIES],
+        "search_en": [f"{API}/search?q={quote(q)}" for q in EN_QUERIES],
         "fetch": [f"{API}/tickets/{t}" for t in tickets],
     }
     per_round = max(args.requests // args.rounds, 2 * args.read_concurrency)
     pooled: dict[str, list[float]] = {kind: [] for kind in paths}
+    by_query: dict[str, list[float]] = {}
     offsets = dict.fromkeys(paths, 0)
     for r in range(-1, args.rounds):  # round -1 warms up and is discarded
         for kind in paths if r % 2 == 0 else reversed(list(paths)):
@@ -316,13 +319,17 @@ def measure_reads(url: str, headers: dict[str, str], view_id: str, cursors: list
 
             def get(client: httpx.Client, i: int, options: Any = options, start: int = start,
                     kind: str = kind) -> tuple[str, httpx.Response]:
-                return kind, client.get(options[(start + i) % len(options)])
+                path = options[(start + i) % len(options)]
+                label = f"{kind} {unquote(path.partition('q=')[2])}" if kind.startswith("search") else kind
+                return label, client.get(path)
 
             latencies, _ = load(url, per_round, args.read_concurrency, get, headers)
             offsets[kind] += per_round
-            if r >= 0:
-                pooled[kind].extend(latencies[kind])
-    return pooled
+            for label, values in latencies.items() if r >= 0 else ():
+                pooled[kind].extend(values)
+                if label != kind:
+                    by_query.setdefault(label, []).extend(values)
+    return pooled, by_query
 
 
 def statement_counts(env: dict[str, str], url: str, requests: dict[str, tuple[str, str]],
@@ -408,9 +415,11 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             report("create", created, f"{create_per_s:.0f}/s; goal >= 300/s")
             print(f"reads: {args.rounds} alternating rounds at concurrency {args.read_concurrency}; "
                   f"{open_count:,} open tickets, deep cursors 25-100% in", flush=True)
-            reads = measure_reads(url, headers, view.json()["id"], cursors, tickets, args)
+            reads, by_query = measure_reads(url, headers, view.json()["id"], cursors, tickets, args)
             p99 = {kind: report(kind, values, f"goal p99 <= {150 if kind.startswith('search') else 50} ms")
                    for kind, values in reads.items()}
+            for label, values in by_query.items():
+                print(f"    {label}: p50 {pct(values, 50):.1f} ms, p99 {pct(values, 99):.1f} ms", flush=True)
             probe = {lang: httpx.get(f"{url}{API}/search", params={"q": q}, headers=headers, timeout=30)
                      for lang, q in (("en", EN_QUERIES[0]), ("zh", ZH_QUERIES[0]))}
             print("  search hits on the first page: " + ", ".join(
