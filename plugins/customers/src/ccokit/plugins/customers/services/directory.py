@@ -107,8 +107,9 @@ def get_customer_ref(session: Session, customer_id: uuid.UUID | str) -> Customer
 
 def customer_tier(session: Session, customer_id: uuid.UUID | str) -> TierRef | None:
     """``customers.tier``: the tier of the customer (following merges), or ``None``."""
-    ref = get_customer_ref(session, customer_id)
-    return ref.tier if ref is not None else None
+    wanted = _customer_id(customer_id)
+    customer = live_customer(session, wanted, lean=True) if wanted is not None else None
+    return tier_ref(customer.tier) if customer is not None else None
 
 
 def _keys(

@@ -88,7 +88,7 @@ def on_ticket_changed(write: TicketWrite) -> None:
     reason than an automation, then run the trigger cycle (not from inside rules' own writes)."""
     if in_cycle(write.session):
         return
-    if write.via != "automation":
+    if write.via != "automation" and not write.created:  # a new ticket has no firings yet
         write.session.execute(delete(AutomationFiring).where(AutomationFiring.ticket_id == write.ticket.id))
     run_triggers(write, now=utcnow())
 
