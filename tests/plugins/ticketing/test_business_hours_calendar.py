@@ -3,7 +3,10 @@ horizon past which a calendar gives up instead of searching for ever."""
 
 from __future__ import annotations
 
+import os
 import random
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -191,3 +194,21 @@ def test_the_search_stops_at_the_horizon_with_a_clear_error() -> None:
 def test_naive_datetimes_are_refused() -> None:
     with pytest.raises(ValueError, match="naive"):
         add_business_minutes(shanghai_office(), datetime(2026, 3, 2, 9, 0), 10)
+
+
+def test_calendars_work_on_a_machine_without_system_time_zone_data() -> None:
+    """An empty ``PYTHONTZPATH`` hides /usr/share/zoneinfo: zones then come from the ``tzdata``
+    package the plugin depends on, for the arithmetic and for the schema's list of zones."""
+    script = (
+        "import zoneinfo\n"
+        "assert zoneinfo.TZPATH == ()\n"
+        "from ccokit.plugins.ticketing.schemas.sla import _zones\n"
+        "from ccokit.plugins.ticketing.services.sla.calendar import BusinessCalendar\n"
+        "assert 'Asia/Shanghai' in _zones()\n"
+        "cal = BusinessCalendar.from_spec('Asia/Shanghai', {'monday': [{'start': '09:00', 'end': '18:00'}]})\n"
+        "print(cal.zone.key)\n"
+    )
+    env = {**os.environ, "PYTHONTZPATH": ""}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "Asia/Shanghai"
