@@ -200,12 +200,16 @@ def test_search_needs_tickets_read_and_the_plugin(workspace: Workspace) -> None:
     assert resp.status_code == 404
 
 
+@pytest.mark.parametrize("extended", [0, 1, 3, 100])
 def test_pages_are_right_when_older_matches_come_from_the_index(
-    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch, extended: int
 ) -> None:
-    """On PostgreSQL only the newest ``RECENT_WINDOW`` tickets are read in key order; older
-    matches come from the GIN index. A window of 2 makes every case below use both paths."""
+    """On PostgreSQL the newest ``RECENT_WINDOW`` tickets are read in key order, then (when they
+    held a match) ``EXTENDED_WINDOW`` more, then older matches come from the GIN index. A window
+    of 2 and stretches of 0 (no second step), 1 and 3 (all three steps, the page completed across
+    them) and 100 (the second step reads everything) must all give the same pages."""
     monkeypatch.setattr(query, "RECENT_WINDOW", 2)
+    monkeypatch.setattr(query, "EXTENDED_WINDOW", extended)
     old = [workspace.ticket(subject=f"赠品漏发 {n}")["id"] for n in range(4)]
     workspace.ticket(subject="Unrelated one")
     workspace.ticket(subject="Unrelated two")

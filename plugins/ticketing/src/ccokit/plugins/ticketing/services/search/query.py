@@ -5,9 +5,9 @@ by relevance: ranking needs every match scored before the first page can be show
 found in a third of a million tickets would cost seconds; in key order the first page of such a
 word is found after a few dozen rows. The cursor is the last ticket's id.
 
-- PostgreSQL: one statement, which calls ``ccokit_search_tickets`` (see the ``tk0002``
-  migration: the newest tickets in key order first, then the GIN index for the older ones) and
-  reads the page's tickets by id.
+- PostgreSQL: one statement, which calls ``ccokit_search_tickets`` (see the ``tk0006``
+  migration: the newest tickets in key order first; if they held a match, a bounded stretch more
+  in key order; then the GIN index for the older ones) and reads the page's tickets by id.
 - SQLite: one statement over the FTS5 table joined to ``ticket_search`` (which carries the
   tenant condition) and to the tickets.
 
@@ -46,10 +46,13 @@ from ccokit.plugins.ticketing.models.search import TicketSearch
 from ccokit.plugins.ticketing.models.tickets import Ticket
 from ccokit_sdk.pagination import encode_cursor
 
-__all__ = ["RECENT_WINDOW", "SNIPPET_CHARS", "SearchHit", "SearchPage", "search_tickets"]
+__all__ = ["EXTENDED_WINDOW", "RECENT_WINDOW", "SNIPPET_CHARS", "SearchHit", "SearchPage", "search_tickets"]
 
 #: PostgreSQL: how many of the newest tickets are read in key order before the GIN index is asked.
 RECENT_WINDOW = 3000
+#: PostgreSQL: how many more tickets are read in key order when the newest ones held a match
+#: (a word that is not rare; reading on beats sorting all its older matches from the index).
+EXTENDED_WINDOW = 27_000
 #: Length of a snippet, in characters.
 SNIPPET_CHARS = 120
 #: How much of a description is read to make its snippet.
@@ -93,6 +96,7 @@ def _postgres_query(
         cast(literal(before, Uuid), Uuid),
         rows,
         RECENT_WINDOW,
+        EXTENDED_WINDOW,
     ).table_valued(column("ticket_id", Uuid)).alias("found")
     return (
         select(*_COLUMNS)
