@@ -3,6 +3,7 @@ English and Chinese), the default calendar of a new workspace, and a ticket's SL
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -268,13 +269,18 @@ def test_another_workspace_sees_none_of_it(client: FlaskClient, headers: dict[st
     assert "calendar_id" in resp.get_json()["errors"]
 
 
-def test_a_ticket_shows_its_clocks(client: FlaskClient, headers: dict[str, str]) -> None:
+def _urgent_policy_around_the_clock(client: FlaskClient, headers: dict[str, str]) -> None:
     always = {d: [{"start": "00:00", "end": "24:00"}] for d in
               ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")}
     calendar = _post(client, "/calendars", {"name": "24x7", "time_zone": "UTC", "weekly_hours": always}, headers)
-    _post(client, "/sla-policies", {
+    resp = _post(client, "/sla-policies", {
         "key": "standard", "title": "S", "calendar_id": calendar.get_json()["id"], "targets": URGENT,
     }, headers)
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+
+
+def test_a_ticket_shows_its_clocks(client: FlaskClient, headers: dict[str, str]) -> None:
+    _urgent_policy_around_the_clock(client, headers)
     ticket = _post(client, "/tickets", {"subject": "退款没到账", "priority": "urgent"}, headers)
     assert ticket.status_code == 201, ticket.get_data(as_text=True)
     ticket_id = ticket.get_json()["id"]
@@ -305,6 +311,47 @@ def test_a_ticket_shows_its_clocks(client: FlaskClient, headers: dict[str, str])
     other = bearer(issue_token(client, signup(client)))
     assert client.get(f"{API}/tickets/{ticket_id}/sla", headers=other).status_code == 404
     assert client.get(f"{API}/tickets/tkt_nope/sla", headers=headers).status_code == 404
+
+
+def test_the_ticket_itself_shows_its_running_clocks_in_brief(client: FlaskClient, headers: dict[str, str]) -> None:
+    _urgent_policy_around_the_clock(client, headers)
+    ticket = _post(client, "/tickets", {"subject": "退款没到账", "priority": "urgent"}, headers).get_json()
+    ticket_id = ticket["id"]
+    full = {c["metric"]: c for c in client.get(f"{API}/tickets/{ticket_id}/sla", headers=headers).get_json()["clocks"]}
+
+    resp = client.get(f"{API}/tickets/{ticket_id}", headers=headers)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    sla = resp.get_json()["sla"]
+    brief = {c["metric"]: c for c in sla["clocks"]}
+    assert set(brief) == {"first_reply", "resolution"}
+    assert brief["first_reply"] == {
+        "metric": "first_reply", "due_at": full["first_reply"]["due_at"], "paused": False, "breached": False,
+    }
+    created, due = (datetime.fromisoformat(t) for t in (ticket["created_at"], brief["first_reply"]["due_at"]))
+    assert due - created == timedelta(minutes=30)  # around the clock: 30 minutes after it came in
+    assert sla["next_due_at"] == full["first_reply"]["due_at"]  # 30 minutes comes before 8 hours
+
+    _post(client, f"/tickets/{ticket_id}/comments", {"body": "您好，正在处理", "public": True}, headers)
+    sla = client.get(f"{API}/tickets/{ticket_id}", headers=headers).get_json()["sla"]
+    assert [c["metric"] for c in sla["clocks"]] == ["resolution"]  # the fulfilled clock leaves the brief
+    assert sla["next_due_at"] == full["resolution"]["due_at"]
+
+
+def test_a_ticket_without_a_policy_has_an_empty_brief(client: FlaskClient, headers: dict[str, str]) -> None:
+    ticket_id = _post(client, "/tickets", {"subject": "no promise", "priority": "low"}, headers).get_json()["id"]
+    sla = client.get(f"{API}/tickets/{ticket_id}?comments_limit=0", headers=headers).get_json()["sla"]
+    assert sla == {"next_due_at": None, "clocks": []}
+
+
+def test_openapi_documents_the_brief_on_the_ticket(app: Flask) -> None:
+    spec = app.test_client().get("/api/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    answer = spec["paths"]["/api/v1/ticketing/tickets/{ticket_id}"]["get"]["responses"]["200"]
+    assert answer["content"]["application/json"]["schema"]["$ref"].endswith("/TicketDetail")
+    assert schemas["TicketDetail"]["properties"]["sla"]["$ref"].endswith("/TicketSlaSummary")
+    assert set(schemas["TicketSlaSummary"]["properties"]) == {"next_due_at", "clocks"}
+    clock = schemas["TicketSlaSummary"]["properties"]["clocks"]["items"]["$ref"].rsplit("/", 1)[-1]
+    assert set(schemas[clock]["properties"]) == {"metric", "due_at", "paused", "breached"}
 
 
 def test_a_member_tier_picks_its_policy_and_a_tier_change_moves_open_tickets(

@@ -50,14 +50,21 @@ def _workspace(app: Flask) -> tuple[FlaskClient, TenantInfo, dict[str, str]]:
 
 
 def test_one_ticket_with_3_or_30_comments_costs_the_same(app: Flask) -> None:
+    """The answer nests the ticket's running SLA clocks too (one more query, whatever their number)."""
     client, _tenant, auth = _workspace(app)
+    policy = client.post(f"{API}/sla-policies", json={"key": "standard", "title": "Standard", "targets": [
+        {"priority": "normal", "metric": metric, "minutes": 60} for metric in ("first_reply", "next_reply", "resolution")
+    ]}, headers=auth)
+    assert policy.status_code == 201, policy.get_data(as_text=True)
     costs = []
     for n in (3, 30):
         ticket = client.post(f"{API}/tickets", json={"subject": f"{n} comments"}, headers=auth).get_json()
         for i in range(n):
             client.post(f"{API}/tickets/{ticket['id']}/comments", json={"body": f"c{i}"}, headers=auth)
         url = f"{API}/tickets/{ticket['id']}"
-        assert len(client.get(url, headers=auth).get_json()["comments"]) == n
+        body = client.get(url, headers=auth).get_json()
+        assert len(body["comments"]) == n
+        assert body["sla"]["clocks"], "the ticket should have running clocks to summarise"
         costs.append(_cost(app, client, url, auth))
     assert costs[0] == costs[1]
 

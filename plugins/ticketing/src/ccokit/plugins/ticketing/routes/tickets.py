@@ -42,6 +42,7 @@ from ccokit.plugins.ticketing.services import (
     tickets,
 )
 from ccokit.plugins.ticketing.services.messages import Invalid, Message, render
+from ccokit.plugins.ticketing.services.sla import clocks
 from ccokit_sdk.pagination import CursorArgsSchema, CursorPage, page_of
 from ccokit_sdk.plugin import abort, current, encode_public_id, parse_public_id, require_scope
 
@@ -88,13 +89,14 @@ def _commit_or_refuse(action: Callable[[], Any]) -> Any:
     return result
 
 
-class _WithComments:
-    """A ticket and its first page of comments, dumped by :class:`TicketDetailSchema`."""
+class _Detail:
+    """A ticket, its first page of comments and its SLA summary, dumped by :class:`TicketDetailSchema`."""
 
-    def __init__(self, ticket: Ticket, page: CursorPage[Comment]) -> None:
+    def __init__(self, ticket: Ticket, page: CursorPage[Comment], sla: dict[str, Any]) -> None:
         self._ticket = ticket
         self.comments = page.items
         self.comments_next_cursor = page.next_cursor
+        self.sla = sla
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ticket, name)
@@ -190,13 +192,16 @@ def bulk_update(data: dict[str, Any]) -> Any:
 @blueprint.arguments(TicketDetailArgsSchema, location="query")
 @blueprint.response(200, TicketDetailSchema)
 def get_ticket(args: dict[str, Any], ticket: Ticket) -> Any:
-    """The ticket with its first ``comments_limit`` comments, oldest first (two queries)."""
+    """The ticket with its first ``comments_limit`` comments, oldest first, and its running SLA
+    clocks (three queries: the ticket, the comments, the clocks)."""
+    session = current().session
     limit = args["comments_limit"]
     if limit:
-        page = page_of(current().session, comments.comments_query(ticket.id), Comment.id, {"limit": limit})
+        page = page_of(session, comments.comments_query(ticket.id), Comment.id, {"limit": limit})
     else:
         page = CursorPage(items=[], next_cursor=None)
-    return _WithComments(ticket, page), 200, {"ETag": f'"{ticket.version}"'}
+    detail = _Detail(ticket, page, clocks.sla_summary(session, ticket.id))
+    return detail, 200, {"ETag": f'"{ticket.version}"'}
 
 
 @blueprint.patch("/tickets/<ticket_id>")

@@ -9,6 +9,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from ccokit.plugins.ticketing.schemas.listing import FIELD_KEY, TAG
+from ccokit.plugins.ticketing.schemas.sla import TicketSlaSummarySchema
 from ccokit.plugins.ticketing.vocabulary import AUTHOR_KINDS, CATEGORIES, CHANNELS, PRIORITIES, STATUSES
 from ccokit_sdk.ids import InvalidPublicId, decode_public_id, encode_public_id
 from ccokit_sdk.schemas import PublicIdField
@@ -187,10 +188,15 @@ class TicketDetailArgsSchema(ma.Schema):
 
 
 class TicketDetailSchema(TicketSchema):
-    """A ticket with its first comments (oldest first) and the cursor to the rest."""
+    """A ticket with its first comments (oldest first), the cursor to the rest, and its running
+    SLA clocks in brief."""
 
     comments = fields.List(fields.Nested(CommentSchema))
     comments_next_cursor = fields.String(allow_none=True)
+    sla = fields.Nested(
+        TicketSlaSummarySchema,
+        metadata={"description": "The unfinished SLA clocks; GET /tickets/{id}/sla has every clock in full."},
+    )
 
 
 #: A trigger or automation acts as the system; its history rows keep the rule's id.
