@@ -14,7 +14,7 @@ from flask.testing import FlaskClient
 from ccokit.platform.events.relay import run_pending
 from ccokit.platform.kernel import current_kernel
 from ccokit.plugins.ticketing.models.tickets import Ticket
-from ccokit.plugins.ticketing.services import customer_events, requesters
+from ccokit.plugins.ticketing.services import customer_events, other_plugins
 from ccokit_sdk.events import Event
 from ccokit_sdk.ids import decode_public_id, encode_public_id
 from ccokit_sdk.models import utcnow
@@ -56,7 +56,7 @@ def test_without_the_customers_plugin_the_requester_is_kept_as_given(
     def absent(name: str) -> object:
         raise LookupError(name)
 
-    monkeypatch.setattr(requesters, "_lookup", absent)
+    monkeypatch.setattr(other_plugins, "_lookup", absent)
     ticket = new_ticket(requester={"email": "solo@buyer.example", "name": "Solo", "phone": "+86 21 5555 0000"})
     assert ticket["requester"] == {
         "email": "solo@buyer.example", "name": "Solo", "phone": "+86 21 5555 0000", "customer_id": None,
@@ -118,7 +118,7 @@ class _HandlerContext:
 def test_the_handlers_give_the_same_result_when_run_twice(
     app: Flask, tenant: TenantInfo, new_ticket: NewTicket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(requesters, "_lookup", None)
+    monkeypatch.setattr(other_plugins, "_lookup", None)
     source, target = uuid.uuid4(), uuid.uuid4()
     ticket = new_ticket(requester={"customer_id": encode_public_id("cus", source), "name": "Ann"})
     merged = Event(uuid.uuid4(), "customer.merged", tenant.tenant_id, utcnow(), {

@@ -25,7 +25,7 @@ from ccokit.platform.kernel import Kernel, current_kernel
 from ccokit.plugins.ticketing.models.sla import SlaClock, SlaPolicy
 from ccokit.plugins.ticketing.models.tickets import Ticket
 from ccokit.plugins.ticketing.schemas.sla import TicketSlaSummarySchema
-from ccokit.plugins.ticketing.services import changes
+from ccokit.plugins.ticketing.services import changes, other_plugins
 from ccokit.plugins.ticketing.services import comments as comment_service
 from ccokit.plugins.ticketing.services import tickets as ticket_service
 from ccokit.plugins.ticketing.services.changes import Actor
@@ -304,7 +304,7 @@ def test_the_tier_policy_applies_first_and_changes_with_the_customer(
         assert name == "customers.tier"
         return lambda session, customer_id: tiers.get(customer_id)
 
-    monkeypatch.setattr(policies, "_lookup", lookup)
+    monkeypatch.setattr(other_plugins, "_lookup", lookup)
     with tx() as session:
         _setup_office(session, key="everyone")
         policies.create_policy(session, session.tenant_id, {

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 import pytest
 from flask import Flask
 
+from ccokit.plugins.ticketing.services import other_plugins
 from ccokit.plugins.ticketing.services.rules import ticket_view
 from ccokit.plugins.ticketing.services.rules.triggers import MAX_PASSES
 from tests.conftest import TenantInfo
@@ -164,19 +165,19 @@ def test_requester_tier_through_the_customers_service(app: Flask, tenant: Tenant
         add_trigger(
             session, "no tier", {"all": [cond("requester.tier", "absent")]}, [tags("add_tags", "no_tier")]
         )
-        ticket_view.use_services(lookup)
+        other_plugins.use_services(lookup)
         try:
             gold = new_ticket(session, publish)
             gold.customer_id = gold.id  # any id the fake service knows
             tiers[gold.id] = SimpleNamespace(key="gold", rank=3)
             change(session, gold, publish, subject="again")
             assert gold.priority == "urgent"
-            ticket_view.use_services(lambda name: (_ for _ in ()).throw(LookupError(name)))
+            other_plugins.use_services(lambda name: (_ for _ in ()).throw(LookupError(name)))
             plain = new_ticket(session, publish)
             assert plain.priority == "normal"
             assert plain.tags == ["no_tier"]
         finally:
-            ticket_view.use_services(None)
+            other_plugins.use_services(None)
 
 
 def test_notify_webhook_publishes_rule_notified(app: Flask, tenant: TenantInfo) -> None:
@@ -196,6 +197,6 @@ def test_notify_webhook_publishes_rule_notified(app: Flask, tenant: TenantInfo) 
 
 @pytest.fixture(autouse=True)
 def _no_services() -> Iterator[None]:
-    ticket_view.use_services(None)
+    other_plugins.use_services(None)
     yield
-    ticket_view.use_services(None)
+    other_plugins.use_services(None)

@@ -24,11 +24,11 @@ from ccokit.plugins.ticketing.schemas.attachments import AttachmentEventSchema
 from ccokit.plugins.ticketing.schemas.rules import RuleNotifiedEventSchema
 from ccokit.plugins.ticketing.schemas.settings import SettingsSchema
 from ccokit.plugins.ticketing.schemas.sla import SlaBreachedEventSchema
-from ccokit.plugins.ticketing.services import changes, customer_events, requesters
+from ccokit.plugins.ticketing.services import changes, customer_events, other_plugins
 from ccokit.plugins.ticketing.services.rules import defaults as default_rules
-from ccokit.plugins.ticketing.services.rules import ticket_view, triggers
+from ccokit.plugins.ticketing.services.rules import triggers
 from ccokit.plugins.ticketing.services.search import index as search_index
-from ccokit.plugins.ticketing.services.sla import calendars, clocks, policies
+from ccokit.plugins.ticketing.services.sla import calendars, clocks
 from ccokit_sdk.plugin import EventType, Plugin, PluginContext, Scope, hookimpl
 
 
@@ -41,12 +41,10 @@ def setup(ctx: PluginContext) -> None:
     ctx.register_blueprint(search_routes.blueprint)
     search_index.listen()  # the search index follows every flush of tickets and comments
     ctx.job(search_index.reindex_job, name="search_reindex")
-    requesters.use_services(ctx.service)
-    policies.use_services(ctx.service)
+    other_plugins.use_services(ctx.service)  # customers.resolve, .get and .tier, when installed
     if clocks.track_write not in changes.on_ticket_changed:
         changes.on_ticket_changed.append(clocks.track_write)
     # Triggers listen last: the clocks see the original write before any trigger's.
-    ticket_view.use_services(ctx.service)
     if triggers.on_ticket_changed not in changes.on_ticket_changed:
         changes.on_ticket_changed.append(triggers.on_ticket_changed)
     ctx.every(timedelta(minutes=5), jobs.run_automations, name="automations")

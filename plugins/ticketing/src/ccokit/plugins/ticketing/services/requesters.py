@@ -12,33 +12,15 @@ What the customers plugin tells ticketing back (merges, erasure) is handled in
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from ccokit.plugins.ticketing.services.messages import Invalid, Message
+from ccokit.plugins.ticketing.services.other_plugins import service
 
-__all__ = ["resolve", "use_services"]
-
-#: ``ctx.service`` of the plugin's context, set by ``setup``; raises LookupError when absent.
-_lookup: Callable[[str], object] | None = None
-
-
-def use_services(lookup: Callable[[str], object] | None) -> None:
-    """Remember how to find other plugins' services (``ctx.service``); called by ``setup``."""
-    global _lookup
-    _lookup = lookup
-
-
-def _service(name: str) -> Any:
-    if _lookup is None:
-        return None
-    try:
-        return _lookup(name)
-    except LookupError:
-        return None
-
+__all__ = ["resolve"]
 
 def resolve(session: Session, requester: Mapping[str, Any]) -> dict[str, Any]:
     """The ticket fields (``customer_id`` and ``requester_*``) for a requester given as
@@ -46,7 +28,7 @@ def resolve(session: Session, requester: Mapping[str, Any]) -> dict[str, Any]:
     name, email, phone = requester.get("name"), requester.get("email"), requester.get("phone")
     customer_id: uuid.UUID | None = requester.get("customer_id")
     if customer_id is not None:
-        get = _service("customers.get")
+        get = service("customers.get")
         if get is not None:
             ref = get(session, customer_id)
             if ref is None:
@@ -54,7 +36,7 @@ def resolve(session: Session, requester: Mapping[str, Any]) -> dict[str, Any]:
             customer_id = ref.id  # the surviving profile, if this one was merged
             name = name or getattr(ref, "name", None)
     elif email or phone:
-        resolve_customer = _service("customers.resolve")
+        resolve_customer = service("customers.resolve")
         if resolve_customer is not None:
             try:
                 ref = resolve_customer(session, email=email, phone=phone, name=name, create=True)

@@ -23,6 +23,7 @@ from ccokit.plugins.ticketing.models.tickets import Comment, Ticket
 from ccokit.plugins.ticketing.services import custom_fields
 from ccokit.plugins.ticketing.services.changes import Actor, Publish, TicketWrite
 from ccokit.plugins.ticketing.services.comments import add_comment
+from ccokit.plugins.ticketing.services.other_plugins import service
 from ccokit.plugins.ticketing.services.payloads import api_value, public, ticket_summary
 from ccokit.plugins.ticketing.services.rules import vocabulary as v
 from ccokit.plugins.ticketing.services.rules.actions import plan_actions
@@ -45,7 +46,6 @@ __all__ = [
     "public_rule_id",
     "snapshot",
     "trigger_facts",
-    "use_services",
 ]
 
 #: ``(kind, rule)``: ``("trigger", Trigger)``, ``("automation", Automation)``, ``("macro", Macro)``.
@@ -62,25 +62,6 @@ _SNAPSHOT_FIELDS = (
 )
 _TIMES = ("created_at", "updated_at", "solved_at", "status_changed_at")
 _ATTRIBUTES = {"assignee_id": "assignee_member_id"}
-
-#: ``ctx.service`` of the plugin's context, set by ``setup``; raises LookupError when absent.
-_lookup: Callable[[str], object] | None = None
-
-
-def use_services(lookup: Callable[[str], object] | None) -> None:
-    """Remember how to find other plugins' services (``ctx.service``); called by ``setup``."""
-    global _lookup
-    _lookup = lookup
-
-
-def _service(name: str) -> Any:
-    if _lookup is None:
-        return None
-    try:
-        return _lookup(name)
-    except LookupError:
-        return None
-
 
 def public_rule_id(kind: str, value: uuid.UUID) -> str:
     """A rule's public id: ``mac_…``, ``trg_…`` or ``aut_…``."""
@@ -140,7 +121,7 @@ def _tier_facts(session: Session, ticket: Ticket) -> dict[str, Callable[[], Any]
 
     def tier() -> Any:
         if "tier" not in cache:
-            lookup = _service("customers.tier")
+            lookup = service("customers.tier")
             cache["tier"] = lookup(session, ticket.customer_id) if lookup and ticket.customer_id else None
         return cache["tier"]
 

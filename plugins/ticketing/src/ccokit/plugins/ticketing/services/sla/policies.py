@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 from ccokit.plugins.ticketing.models.sla import METRICS, SlaPolicy
 from ccokit.plugins.ticketing.models.tickets import CATEGORIES, CHANNELS, PRIORITIES, Ticket
 from ccokit.plugins.ticketing.schemas.sla import Errors
+from ccokit.plugins.ticketing.services.other_plugins import service
 from ccokit.plugins.ticketing.services.sla.calendar import CalendarHorizonExceeded
 from ccokit.plugins.ticketing.services.sla.calendars import (
     SlaConflict,
@@ -51,7 +52,6 @@ __all__ = [
     "policy_for",
     "targets_of",
     "update_policy",
-    "use_services",
 ]
 
 log = logging.getLogger(__name__)
@@ -59,16 +59,6 @@ log = logging.getLogger(__name__)
 MAX_POLICIES = 200
 VOCABULARIES: dict[str, Sequence[str]] = {"priority": PRIORITIES, "channel": CHANNELS, "category": CATEGORIES}
 CONDITION_KEYS = ("priority", "tier", "channel", "category")
-
-#: ``ctx.service`` of the plugin's context, set by ``setup``; raises LookupError when absent.
-_lookup: Callable[[str], object] | None = None
-
-
-def use_services(lookup: Callable[[str], object] | None) -> None:
-    """Remember how to find the customers plugin's ``customers.tier``; called by ``setup``."""
-    global _lookup
-    _lookup = lookup
-
 
 @dataclass(frozen=True)
 class TicketFacts:
@@ -96,13 +86,10 @@ class Target:
 def _tier(session: Session, customer_id: uuid.UUID | None) -> Any:
     """The customer's member tier (``.key``, ``.sla_policy``) from the customers plugin, if both
     the plugin and a tier are there; ticketing works without them."""
-    if customer_id is None or _lookup is None:
+    if customer_id is None:
         return None
-    try:
-        tier_of = _lookup("customers.tier")
-    except LookupError:
-        return None
-    return tier_of(session, customer_id)  # type: ignore[operator]
+    tier_of = service("customers.tier")
+    return tier_of(session, customer_id) if tier_of is not None else None
 
 
 def facts_of(session: Session, ticket: Ticket) -> TicketFacts:
