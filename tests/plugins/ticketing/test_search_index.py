@@ -7,15 +7,12 @@ import uuid
 from typing import Any
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 from flask import Flask
 from sqlalchemy import delete, func, select, text
 
 from ccokit.platform.config import Settings
 from ccokit.platform.events.relay import run_pending
 from ccokit.platform.kernel import current_kernel
-from ccokit.plugins.ticketing.models.base import Base
 from ccokit.plugins.ticketing.models.search import TicketSearch
 from ccokit.plugins.ticketing.models.tickets import Ticket
 from ccokit.plugins.ticketing.services.search import index
@@ -23,6 +20,7 @@ from ccokit.tenants.database import make_engine
 from ccokit_sdk.ids import decode_public_id
 from tests.conftest import bearer, issue_token, signup
 from tests.plugins.ticketing.conftest import API, Workspace, insert_tickets
+from tests.plugins.ticketing.migration_support import migrated, model_drift
 from tests.plugins.ticketing.test_statement_counts import counting
 
 SEARCH = f"{API}/search"
@@ -132,26 +130,20 @@ def test_a_search_of_5_or_50_hits_costs_the_same_statements(backend: str, reques
 
 @pytest.mark.parametrize("backend", ["postgres", "sqlite"])
 def test_the_migrated_search_table_matches_its_model(backend: str, request: pytest.FixtureRequest) -> None:
-    settings: Settings = request.getfixturevalue("pg_settings" if backend == "postgres" else "sqlite_settings")
-    engine = make_engine(settings.owner_database_url)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            diffs = compare_metadata(context, Base.metadata)
-            if backend == "postgres":
-                indexes = set(conn.scalars(text(
-                    "SELECT indexdef FROM pg_indexes WHERE tablename = 'ticket_search'"
-                )))
-                functions = set(conn.scalars(text(
-                    "SELECT p.prosecdef::text FROM pg_proc p WHERE p.proname = 'ccokit_search_tickets'"
-                )))
-            else:
-                indexes = set(conn.scalars(text(
-                    "SELECT name FROM sqlite_master WHERE tbl_name IN ('ticket_search', 'ticket_search_fts')"
-                )))
-                functions = set()
-    finally:
-        engine.dispose()
+    with migrated(backend, request) as conn:
+        diffs = model_drift(conn)
+        if backend == "postgres":
+            indexes = set(conn.scalars(text(
+                "SELECT indexdef FROM pg_indexes WHERE tablename = 'ticket_search'"
+            )))
+            functions = set(conn.scalars(text(
+                "SELECT p.prosecdef::text FROM pg_proc p WHERE p.proname = 'ccokit_search_tickets'"
+            )))
+        else:
+            indexes = set(conn.scalars(text(
+                "SELECT name FROM sqlite_master WHERE tbl_name IN ('ticket_search', 'ticket_search_fts')"
+            )))
+            functions = set()
 
     def unexpected(diff: Any) -> bool:
         """A difference about the search table that the migration did not make on purpose:

@@ -3,33 +3,15 @@
 from __future__ import annotations
 
 import pytest
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
 
-from ccokit.platform.config import Settings
 from ccokit.plugins.ticketing.models import custom_fields, tickets, views
-from ccokit.plugins.ticketing.models.base import Base
-from ccokit.tenants.database import make_engine
+from tests.plugins.ticketing.migration_support import migrated, model_drift
 
 CORE_TABLES = {
     tickets.Ticket.__tablename__, tickets.Comment.__tablename__, tickets.TicketGroup.__tablename__,
     tickets.TicketChange.__tablename__, tickets.TicketCounter.__tablename__,
     custom_fields.CustomField.__tablename__, views.SavedView.__tablename__,
 }
-
-
-def _table_of(diff: object) -> str | None:
-    """The table a diff entry is about (an add/remove of a table, column, index or constraint)."""
-    for part in diff if isinstance(diff, list) else [diff]:
-        for item in part if isinstance(part, tuple) else (part,):
-            table = getattr(item, "table", None)
-            if table is not None and hasattr(table, "name"):
-                return str(table.name)
-            if hasattr(item, "name") and hasattr(item, "columns") and not hasattr(item, "table"):
-                return str(item.name)
-            if isinstance(item, str) and item in CORE_TABLES:
-                return item
-    return None
 
 
 def _gin(diff: object) -> bool:
@@ -41,13 +23,6 @@ def _gin(diff: object) -> bool:
 
 @pytest.mark.parametrize("backend", ["postgres", "sqlite"])
 def test_the_migrated_tables_match_the_models(backend: str, request: pytest.FixtureRequest) -> None:
-    settings: Settings = request.getfixturevalue("pg_settings" if backend == "postgres" else "sqlite_settings")
-    engine = make_engine(settings.owner_database_url)
-    try:
-        with engine.connect() as conn:
-            context = MigrationContext.configure(conn, opts={"compare_type": True})
-            diffs = compare_metadata(context, Base.metadata)
-    finally:
-        engine.dispose()
-    ours = [d for d in diffs if _table_of(d) in CORE_TABLES and not (backend == "sqlite" and _gin(d))]
-    assert ours == []
+    with migrated(backend, request) as conn:
+        diffs = model_drift(conn, CORE_TABLES)
+    assert [d for d in diffs if not (backend == "sqlite" and _gin(d))] == []
