@@ -128,7 +128,9 @@ def _redis(settings: Settings) -> Any:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
 @click.option("--fork/--no-fork", default=False, show_default=True,
               help="Fork a child per job (rq's Worker) instead of running jobs in this process.")
-def worker(queues: tuple[str, ...], burst: bool, fork: bool) -> None:
+@click.option("--heartbeat-file", type=click.Path(dir_okay=False), default=None,
+              help="Touch this file while making progress, for `ccokit probe --heartbeat-file`.")
+def worker(queues: tuple[str, ...], burst: bool, fork: bool, heartbeat_file: str | None) -> None:
     """Run an rq worker on the given queues: event deliveries, jobs and webhook sends.
 
     By default jobs run in the worker process itself (rq's SimpleWorker): a job re-enters the
@@ -141,21 +143,51 @@ def worker(queues: tuple[str, ...], burst: bool, fork: bool) -> None:
     settings = _settings()
     _configure_logging(settings.log_level)
     connection = _redis(settings)
-    worker_class = Worker if fork else SimpleWorker
+    worker_class = _beating_worker_class(Worker if fork else SimpleWorker, heartbeat_file)
     worker_class([Queue(q, connection=connection) for q in queues], connection=connection).work(
         burst=burst, with_scheduler=True
     )
+
+
+def _beating_worker_class(base: type[Any], heartbeat_file: str | None) -> type[Any]:
+    """``base`` whose rq heartbeats also touch ``heartbeat_file``.
+
+    An idle rq worker waits on Redis for ``worker_ttl - 15`` seconds (405 by default) between
+    heartbeats; with a heartbeat file it waits at most 30, so a probe can tell an idle worker
+    from a stuck one within a minute of its last job ending.
+    """
+    if not heartbeat_file:
+        return base
+    from ccokit.platform.heartbeat import Heartbeat
+
+    beat = Heartbeat(heartbeat_file, interval=0)
+
+    class _BeatingWorker(base):  # type: ignore[misc, valid-type]
+        @property
+        def dequeue_timeout(self) -> int:
+            return min(30, int(super().dequeue_timeout))
+
+        def heartbeat(self, *args: Any, **kwargs: Any) -> Any:
+            result = super().heartbeat(*args, **kwargs)
+            beat.beat()
+            return result
+
+    _BeatingWorker.__name__ = base.__name__
+    return _BeatingWorker
 
 
 @cli.command()
 @click.option("--batch", default=500, show_default=True, help="Events claimed per round.")
 @click.option("--poll", default=0.2, show_default=True, help="Seconds to wait when nothing is due.")
 @click.option("--once", is_flag=True, help="Run one round and exit.")
-def relay(batch: int, poll: float, once: bool) -> None:
+@click.option("--heartbeat-file", type=click.Path(dir_okay=False), default=None,
+              help="Touch this file while making progress, for `ccokit probe --heartbeat-file`.")
+def relay(batch: int, poll: float, once: bool, heartbeat_file: str | None) -> None:
     """Hand committed events from the outbox to the workers, and again if they were lost."""
     import time
 
     from ccokit.platform.events.relay import enqueue_with_rq, relay_once
+    from ccokit.platform.heartbeat import Heartbeat
     from ccokit.platform.webhooks.relay import enqueue_with_rq as enqueue_webhooks
     from ccokit.platform.webhooks.relay import relay_webhooks_once
 
@@ -163,9 +195,11 @@ def relay(batch: int, poll: float, once: bool) -> None:
     _configure_logging(settings.log_level)
     _redis(settings)
     kernel = _kernel()
+    heartbeat = Heartbeat(heartbeat_file)
     while True:
         moved = relay_once(kernel, enqueue_with_rq, batch)
         moved += relay_webhooks_once(kernel, enqueue_webhooks, batch)
+        heartbeat.beat()
         if once:
             click.echo(f"ccokit: relayed {moved} events and webhook deliveries")
             return
@@ -176,7 +210,9 @@ def relay(batch: int, poll: float, once: bool) -> None:
 @cli.command()
 @click.option("--poll", default=5.0, show_default=True, help="Seconds between looks at the schedule.")
 @click.option("--once", is_flag=True, help="Run one round and exit.")
-def scheduler(poll: float, once: bool) -> None:
+@click.option("--heartbeat-file", type=click.Path(dir_okay=False), default=None,
+              help="Touch this file while making progress, for `ccokit probe --heartbeat-file`.")
+def scheduler(poll: float, once: bool, heartbeat_file: str | None) -> None:
     """Start the periodic jobs that are due, for every tenant that has their plugin enabled.
 
     Runs go into the outbox, and ``ccokit relay`` hands them to the workers. Running two
@@ -185,16 +221,61 @@ def scheduler(poll: float, once: bool) -> None:
     import time
 
     from ccokit.platform.events.scheduler import run_due_schedules
+    from ccokit.platform.heartbeat import Heartbeat
 
     settings = _settings()
     _configure_logging(settings.log_level)
     kernel = _kernel()
+    heartbeat = Heartbeat(heartbeat_file)
     while True:
         written = run_due_schedules(kernel)
+        heartbeat.beat()
         if once:
             click.echo(f"ccokit: started {written} periodic job runs")
             return
         time.sleep(poll)
+
+
+@cli.command()
+@click.option("--heartbeat-file", type=click.Path(dir_okay=False), default=None,
+              help="Pass when this file was touched within --max-age seconds.")
+@click.option("--max-age", type=click.FloatRange(min=1), default=120.0, show_default=True,
+              help="Seconds a heartbeat stays fresh.")
+@click.option("--url", default=None, help="Pass when a GET of this URL answers 2xx (e.g. .../readyz).")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=5.0, show_default=True,
+              help="Seconds to wait for --url.")
+def probe(heartbeat_file: str | None, max_age: float, url: str | None, timeout: float) -> None:
+    """Exit 0 when the process is alive (Kubernetes exec probes and `helm test`), 1 otherwise.
+
+    Needs no configuration and touches neither database nor Redis, so it is cheap enough to run
+    every few seconds: ``--heartbeat-file`` checks that a worker, relay or scheduler started with
+    the same file is still making progress; ``--url`` checks a web pod's ``/healthz`` or
+    ``/readyz`` from outside it.
+    """
+    if not heartbeat_file and not url:
+        _fail("probe: give --heartbeat-file or --url")
+    if heartbeat_file:
+        from ccokit.platform.heartbeat import stale_reason
+
+        reason = stale_reason(heartbeat_file, max_age)
+        if reason:
+            _fail(f"probe: {reason}", 1)
+    if url:
+        import urllib.error
+        import urllib.request
+
+        if not url.startswith(("http://", "https://")):
+            _fail(f"probe: expected an http(s):// URL, got {url!r}")
+        try:
+            with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 - scheme checked
+                status = response.status
+        except urllib.error.HTTPError as exc:
+            status = exc.code
+        except (OSError, ValueError) as exc:
+            _fail(f"probe: {url}: {exc}", 1)
+        if not 200 <= status < 300:
+            _fail(f"probe: {url} answered {status}", 1)
+    click.echo("ccokit: alive")
 
 
 @cli.group()
