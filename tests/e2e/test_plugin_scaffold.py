@@ -1,24 +1,20 @@
 """A plugin developer's first hour: scaffold, install, run the plugin's own tests, see it served.
 
-The scaffolded distribution goes into its own virtual environment, which sees the workspace's
-installed packages (the platform, the SDK, their dependencies) but is otherwise separate, so the
-new plugin's entry point is found only there, as in a plugin developer's own project.
+The scaffolded distribution goes into its own virtual environment (``plugin_venv`` of
+``tests/e2e/conftest.py``), so the new plugin's entry point is found only there, as in a plugin
+developer's own project. ``docs/plugins.md`` walks the same hour; ``test_docs_plugins`` runs it.
 """
 
 from __future__ import annotations
 
 import subprocess
-import sys
-import sysconfig
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from ccokit.platform.cli import cli
-
-ROOT = Path(__file__).resolve().parents[2]
-UV = ROOT / ".tools" / "bin" / "uv"
+from tests.e2e.conftest import PluginVenv
 
 SERVE_CHECK = """
 import json, sys, tempfile, pathlib
@@ -35,23 +31,14 @@ harness.close(app)
 """
 
 
-@pytest.fixture
-def plugin_env(tmp_path: Path) -> tuple[Path, Path]:
-    if not UV.exists():
-        pytest.fail(f"{UV} is missing: run `make install` first")
-    result = CliRunner().invoke(cli, ["plugin", "new", "gift_cards", "--dir", str(tmp_path / "gift")])
+@pytest.fixture(scope="module")
+def plugin_env(plugin_venv: PluginVenv, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """``gift_cards`` scaffolded and installed into the module's plugin environment."""
+    project = tmp_path_factory.mktemp("scaffold") / "gift"
+    result = CliRunner().invoke(cli, ["plugin", "new", "gift_cards", "--dir", str(project)])
     assert result.exit_code == 0, result.output
-    venv = tmp_path / "venv"
-    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
-    site_packages = Path(sysconfig.get_paths()["purelib"])
-    pth = next((venv / "lib").glob("python3*/site-packages")) / "ccokit_workspace.pth"
-    pth.write_text(f"import site; site.addsitedir({str(site_packages)!r})\n")
-    python = venv / "bin" / "python"
-    subprocess.run(
-        [str(UV), "pip", "install", "--python", str(python), "--no-deps", "-e", str(tmp_path / "gift")],
-        check=True, capture_output=True,
-    )
-    return python, tmp_path / "gift"
+    plugin_venv.install_editable(project)
+    return plugin_venv.python, project
 
 
 def test_a_scaffolded_plugin_installs_and_passes_its_own_tests(plugin_env: tuple[Path, Path]) -> None:

@@ -7,63 +7,26 @@ walks the first minutes of a merchant: sign up, take a token, call the API.
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
+from tests.e2e.conftest import serving
+
 ROOT = Path(__file__).resolve().parents[2]
 CCOKIT = Path(sys.executable).with_name("ccokit")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
-    port = _free_port()
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("CCOKIT_")
-    } | {
-        "CCOKIT_PORT": str(port),
-        "CCOKIT_BASE_URL": f"http://127.0.0.1:{port}",
-        "CCOKIT_WEB_WORKERS": "1",
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CCOKIT_")}
     # The embedded default keeps its files under ./var, so run from a scratch directory.
-    proc = subprocess.Popen(
-        [str(CCOKIT), "serve"], cwd=tmp_path, env=env,
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise AssertionError(f"ccokit serve exited: {proc.stdout.read() if proc.stdout else ''}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("ccokit serve did not become ready")
+    with serving([str(CCOKIT), "serve"], tmp_path, env) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        if proc.stdout is not None:
-            proc.stdout.close()
     assert (tmp_path / "var" / "ccokit.db").exists()
 
 

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import httpx
 import pytest
 
 from ccokit_sdk import AsyncClient, Client, NotFound
-from tests.sdk.conftest import free_port
+from tests.e2e.conftest import serving
 
 CCOKIT = Path(sys.executable).with_name("ccokit")
 
@@ -22,32 +20,9 @@ CCOKIT = Path(sys.executable).with_name("ccokit")
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[str]:
     """``ccokit serve`` with the embedded default (SQLite, in-process jobs), until the test ends."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CCOKIT_")} | {
-        "CCOKIT_PORT": str(port), "CCOKIT_BASE_URL": url, "CCOKIT_WEB_WORKERS": "1",
-    }
-    proc = subprocess.Popen([str(CCOKIT), "serve"], cwd=tmp_path, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        for _ in range(300):
-            if proc.poll() is not None:
-                raise AssertionError(f"ccokit serve exited with {proc.returncode}")
-            try:
-                if httpx.get(f"{url}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        else:
-            raise AssertionError("ccokit serve did not become ready")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CCOKIT_")}
+    with serving([str(CCOKIT), "serve"], tmp_path, env) as url:
         yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def test_the_sdk_against_a_live_server(served: str) -> None:
