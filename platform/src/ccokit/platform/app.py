@@ -15,7 +15,7 @@ from flask import Flask, current_app, request
 from flask_smorest import Api, abort
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from ccokit.platform import authentication, health, oauth, rate_limits, request_ids
+from ccokit.platform import authentication, health, nul_characters, oauth, rate_limits, request_ids
 from ccokit.platform.api import (
     audit_events,
     blobs,
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
     request_ids.init_app(app)
     app.before_request(_require_json_bodies)
     authentication.init_app(app)
+    nul_characters.init_app(app)
 
     api = Api(app, spec_kwargs={"extra_plugins": [idempotency.IdempotencyKeyDoc()]})
     limiter = rate_limits.init_app(app, settings)

@@ -26,6 +26,7 @@ MESSAGES: dict[str, dict[str, str]] = {
     "payload_too_large": {"en": "Request body too large", "zh": "请求体过大"},
     "unsupported_media_type": {"en": "Unsupported media type: send application/json", "zh": "不支持的媒体类型：请发送 application/json"},
     "validation_failed": {"en": "Some fields are not valid", "zh": "部分字段无效"},
+    "nul_character": {"en": "Text may not contain the NUL character (U+0000).", "zh": "文本不能包含 NUL 字符（U+0000）。"},
     "too_many_requests": {"en": "Too many requests", "zh": "请求过于频繁"},
     "tenant_rate_limited": {"en": "This workspace may make {amount} API calls per {seconds} seconds; retry after Retry-After seconds", "zh": "该商家空间每 {seconds} 秒最多调用 API {amount} 次；请在 Retry-After 所示秒数后重试"},
     "ip_rate_limited": {"en": "This address may make {amount} such requests per {seconds} seconds; retry after Retry-After seconds", "zh": "该地址每 {seconds} 秒最多发出 {amount} 次此类请求；请在 Retry-After 所示秒数后重试"},
