@@ -232,3 +232,12 @@ def test_rows_are_written_while_the_file_is_still_being_read(api: Api) -> None:
     assert max(size for _, size in seen) < 1_500  # one chunk: 500 customers, their 500 emails, the tiers
     with api.session() as session:
         assert session.scalar(select(func.count()).select_from(ContactPoint)) == total
+
+
+def test_a_nul_character_in_a_row_is_that_row_s_error(api: Api) -> None:
+    """PostgreSQL cannot store U+0000: the row that carries one is reported, nothing is written."""
+    resp = _upload(api, "name,email\nGood,good@shop.cn\nBa\x00d,bad@shop.cn\n")
+    assert resp.status_code == 422, resp.get_data(as_text=True)
+    assert resp.mimetype == "application/problem+json"
+    assert [e["row"] for e in resp.get_json()["errors"]] == [3]
+    assert _count(api) == 0

@@ -118,6 +118,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The header needs at least one of the columns email, phone, external_ids.",
         "zh": "表头至少需要 email、phone、external_ids 中的一列。",
     },
+    "csv_nul_character": {
+        "en": "A cell holds the NUL character (U+0000), which cannot be stored.",
+        "zh": "单元格含有无法保存的 NUL 字符（U+0000）。",
+    },
     "csv_extra_cells": {
         "en": "This row has {count} cells but the header has {columns} columns.",
         "zh": "该行有 {count} 个单元格，但表头只有 {columns} 列。",

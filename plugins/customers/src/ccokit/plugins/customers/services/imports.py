@@ -167,6 +167,10 @@ class _Reader:
         for column, cell in zip(self.columns, cells, strict=False):
             if not cell.strip():
                 continue
+            if "\x00" in cell:  # PostgreSQL cannot store it: the row's error, not a failed import
+                self.error(number, column, text("csv_nul_character"))
+                failed = True
+                continue
             try:
                 self._cell(row, column, cell)
             except ma.ValidationError as exc:
