@@ -11,6 +11,7 @@ from __future__ import annotations
 import helm_python
 import kubernetes_validate
 import pytest
+import yaml
 
 from tests.helm.rendering import (
     CHART,
@@ -287,3 +288,22 @@ def test_notes_tell_how_to_check_and_where_to_read_more(values_name: str) -> Non
     assert f"helm test {RELEASE}" in text
     assert "docs/operations.md" in text
     assert "exactly 1 replica" in text
+
+
+#: A kubeconfig with no cluster: a client-side dry run never connects.
+NO_CLUSTER = "apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n"
+
+
+@EVERY_FILE
+def test_helm_itself_runs_the_migration_job_as_a_hook_before_the_release(values_name: str) -> None:
+    """Helm's install action (a client-side dry run, offline) sorts the Job, its Secret and
+    ServiceAccount, and the test pod out of the release manifest into hooks; the release manifest,
+    applied only after the pre-install hooks succeed, holds every Deployment."""
+    with helm_python.Config(storage_driver="memory", namespace="support", kubeconfig_content=NO_CLUSTER) as cfg:
+        release = cfg.install(CHART, RELEASE, load_values(values_name), dry_run="client")
+    applied = {(d["kind"], d["metadata"]["name"]) for d in yaml.safe_load_all(release["manifest"]) if d}
+    hooks = {(m.kind, m.name) for m in rendered(values_name) if m.hook_events}
+    assert ("Job", f"{RELEASE}-migrate") in hooks
+    assert not applied & hooks
+    deployments = {(m.kind, m.name) for m in by_kind(rendered(values_name), "Deployment")}
+    assert deployments <= applied
