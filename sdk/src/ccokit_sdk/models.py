@@ -10,15 +10,26 @@ query on such a model, failing closed when no tenant is set.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Uuid
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.types import TypeDecorator
 
 from ccokit_sdk.ids import new_id
 
-__all__ = ["NAMING_CONVENTION", "TenantScoped", "UTCDateTime", "make_metadata", "new_id", "utcnow"]
+__all__ = [
+    "NAMING_CONVENTION",
+    "TenantScoped",
+    "UTCDateTime",
+    "make_metadata",
+    "new_id",
+    "side_transaction",
+    "utcnow",
+]
 
 #: Constraint names that Alembic can rely on across PostgreSQL and SQLite.
 NAMING_CONVENTION = {
@@ -74,3 +85,22 @@ class TenantScoped:
     """
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, sort_order=-100)
+
+
+@contextmanager
+def side_transaction(session: Session) -> Iterator[Session]:
+    """A session of ``session``'s tenant in a short transaction of its own, on another connection,
+    committed when the block ends (rolled back on an error) whatever becomes of ``session``.
+
+    For the little that must not wait for the caller's transaction: taking the next value of a
+    per-tenant counter in a side transaction holds the counter's row lock for the block only, so
+    a workspace's concurrent requests do not queue behind each other's whole transaction. What it
+    writes stays even if the caller's transaction rolls back (a number taken is then skipped).
+    The sessions the platform hands to views, handlers and jobs all offer it; on SQLite, which
+    has one writer at a time, keep such work in the caller's transaction instead.
+    """
+    opener: Any = getattr(session, "side_transaction", None)
+    if opener is None:
+        raise TypeError("side_transaction needs a session the platform made")
+    with opener() as side:
+        yield side

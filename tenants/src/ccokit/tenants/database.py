@@ -63,6 +63,23 @@ class TenantSession(Session):
         if changed and self.in_transaction():
             _apply_setting(self.connection(), tenant_id)
 
+    @contextmanager
+    def side_transaction(self) -> Iterator[TenantSession]:
+        """A session of the same tenant on another connection, in a transaction of its own that
+        commits when the block ends (rolls back on an error), whatever becomes of this one.
+
+        For the little work that must not wait for this session's transaction, such as taking
+        the next number of a per-tenant counter: its row lock is then held for the block only,
+        not until the caller commits. Takes a second pooled connection for the block.
+        """
+        side = type(self)(bind=self.get_bind(), expire_on_commit=False)
+        side.set_tenant(self.tenant_id)
+        try:
+            with side.begin():
+                yield side
+        finally:
+            side.close()
+
 
 def _apply_setting(connection: Any, tenant_id: uuid.UUID | None) -> None:
     if connection.dialect.name == "postgresql":
