@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -13,7 +13,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select, update
 
-from ccokit.platform.events.models import OutboxEvent
+from ccokit.platform.events.models import JobSchedule, OutboxEvent
+from ccokit.platform.events.relay import run_pending
+from ccokit.platform.events.scheduler import run_due_schedules
 from ccokit.platform.kernel import current_kernel
 from tests.conftest import TenantInfo, bearer, issue_token, signup
 
@@ -92,3 +94,20 @@ def insert_tickets(app: Flask, tenant: TenantInfo, rows: list[dict[str, Any]]) -
         session.add_all(tickets)
         session.flush()
         return [t.id for t in tickets]
+
+
+def run_ticketing_schedules(app: Flask, tenant_id: uuid.UUID) -> None:
+    """Run ticketing's periodic jobs (automations, the SLA sweep, the attachment purge) for
+    ``tenant_id`` now, as the scheduler and a worker would.
+
+    The schedule rows are shared by every test on the same database, and another test may have
+    moved them into its own future (``run_due_schedules(now=…)``); they are made due first, so
+    the result does not depend on which tests ran before.
+    """
+    kernel = current_kernel(app)
+    table = JobSchedule.__table__
+    with kernel.db.engine.begin() as conn:
+        conn.execute(update(table).where(table.c.job_type.like("job:ticketing.%"))
+                     .values(next_run_at=datetime.now(UTC) - timedelta(seconds=1)))
+    run_due_schedules(kernel)
+    run_pending(kernel, tenant_id=tenant_id)

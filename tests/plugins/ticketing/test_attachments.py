@@ -26,8 +26,6 @@ from sqlalchemy import update
 
 from ccokit.platform.app import create_app
 from ccokit.platform.config import Settings
-from ccokit.platform.events.relay import run_pending
-from ccokit.platform.events.scheduler import run_due_schedules
 from ccokit.platform.kernel import current_kernel
 from ccokit.platform.storage import LocalStorage
 from ccokit.plugins.ticketing.models.attachments import Attachment
@@ -37,7 +35,7 @@ from ccokit.tenants.plans import get_plan
 from ccokit_sdk.ids import decode_public_id
 from ccokit_sdk.models import utcnow
 from tests.conftest import TenantInfo, bearer, issue_token, signup
-from tests.plugins.ticketing.conftest import API, Workspace, events_of
+from tests.plugins.ticketing.conftest import API, Workspace, events_of, run_ticketing_schedules
 from tests.s3_server import s3_keys
 
 PDF = b"%PDF-1.7\n" + b"0" * 2000
@@ -278,8 +276,7 @@ def test_abandoned_uploads_are_purged_with_their_files(workspace: Workspace) -> 
         session.execute(update(Attachment)
                         .where(Attachment.id == decode_public_id("att", abandoned["id"]))
                         .values(created_at=utcnow() - timedelta(days=2)))
-    run_due_schedules(kernel, now=utcnow() + timedelta(hours=2))
-    run_pending(kernel, tenant_id=ws.tenant.tenant_id)
+    run_ticketing_schedules(ws.app, ws.tenant.tenant_id)
     listed = ws.client.get(f"{API}/tickets/{ticket['id']}/attachments", headers=ws.auth).get_json()["items"]
     assert sorted(a["id"] for a in listed) == sorted([kept["id"], fresh["id"]])
     storage = kernel.storage

@@ -12,8 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from ccokit.platform.events.relay import run_pending
-from ccokit.platform.events.scheduler import run_due_schedules
 from ccokit.platform.kernel import current_kernel
 from ccokit.plugins.ticketing.models.rules import Automation, AutomationFiring
 from ccokit.plugins.ticketing.models.tickets import Ticket
@@ -21,7 +19,7 @@ from ccokit.plugins.ticketing.services.rules.automations import run_automations
 from ccokit_sdk.ids import decode_public_id
 from ccokit_sdk.models import utcnow
 from tests.conftest import TenantInfo
-from tests.plugins.ticketing.conftest import API
+from tests.plugins.ticketing.conftest import API, run_ticketing_schedules
 from tests.plugins.ticketing.rules_support import (
     Published,
     add_automation,
@@ -171,6 +169,5 @@ def test_the_periodic_job_runs_automations_per_workspace(
         row = session.get(Ticket, (tenant.tenant_id, decode_public_id("tkt", ticket["id"])))
         assert row is not None
         row.solved_at = utcnow() - FOUR_DAYS - timedelta(hours=1)  # as if solved 4 days ago
-    run_due_schedules(kernel, now=utcnow() + timedelta(days=1))
-    run_pending(kernel, tenant_id=tenant.tenant_id)
+    run_ticketing_schedules(app, tenant.tenant_id)
     assert client.get(f"{API}/tickets/{ticket['id']}", headers=auth).get_json()["status"] == "closed"
