@@ -17,6 +17,11 @@ from ccokit.tenants.database import make_engine
 from tests.conftest import TenantInfo, bearer, issue_token, signup
 from tests.platform.events.conftest import Pinger, outbox_state, ping
 
+#: A claim batch larger than the whole outbox: the test database's outbox also holds events that
+#: other tests published and never delivered (thousands, after the API sweeps), and a batch of
+#: 1,000 taken oldest first might not reach this test's own.
+EVERY = 1_000_000
+
 
 def test_an_event_exists_only_if_its_transaction_commits(kernel: Kernel, shop: TenantInfo) -> None:
     def change_that_fails() -> None:
@@ -131,9 +136,9 @@ def test_the_relay_claims_every_tenant_but_the_app_role_reads_only_its_own(
     client = events_app.test_client()  # type: ignore[attr-defined]
     a, b = signup(client), signup(client)
     ids = set(ping(kernel, a, 1, 2) + ping(kernel, b, 3))
-    claimed = claim(kernel, 1000, 30.0)
+    claimed = claim(kernel, EVERY, 30.0)
     assert ids <= {e for _, e in claimed}
-    assert claim(kernel, 1000, 30.0) == []  # dispatched, not yet stale: not handed out twice
+    assert claim(kernel, EVERY, 30.0) == []  # dispatched, not yet stale: not handed out twice
     engine = make_engine(pg_settings.database_url)  # type: ignore[attr-defined]
     with engine.begin() as conn:
         assert conn.execute(text("SELECT count(*) FROM outbox_events")).scalar() == 0
@@ -146,9 +151,9 @@ def test_a_lost_dispatch_is_handed_out_again_after_the_redelivery_interval(
     kernel: Kernel, shop: TenantInfo, count_effects: Callable[[TenantInfo], int]
 ) -> None:
     (event_id,) = ping(kernel, shop, 1)
-    first = [e for _, e in claim(kernel, 1000, 30.0)]
+    first = [e for _, e in claim(kernel, EVERY, 30.0)]
     assert event_id in first  # ... and the job is lost (worker killed, Redis flushed)
-    again = [e for _, e in claim(kernel, 1000, 0.0)]
+    again = [e for _, e in claim(kernel, EVERY, 0.0)]
     assert event_id in again
     deliver(kernel, shop.tenant_id, event_id)
     assert count_effects(shop) == 1
