@@ -241,3 +241,23 @@ def test_a_nul_character_in_a_row_is_that_row_s_error(api: Api) -> None:
     assert resp.mimetype == "application/problem+json"
     assert [e["row"] for e in resp.get_json()["errors"]] == [3]
     assert _count(api) == 0
+
+
+def test_an_import_over_a_mebibyte_with_an_idempotency_key_runs_once(api: Api) -> None:
+    """The SDK sends an Idempotency-Key with every POST: a 1.5 MB file must not meet the
+    platform's 1 MiB default before the import raises its own limit, and a retry replays."""
+    rows = "".join(f"Shopper {i:06d},shopper{i:06d}@big.example,{'x' * 40}\n" for i in range(22_000))
+    csv_text = "name,email,tags\n" + rows
+    assert len(csv_text.encode()) > 1_500_000
+    key = {"Idempotency-Key": "import-2026-11-23-a"}
+    first = _upload(api, csv_text, headers=key)
+    assert first.status_code == 200, first.get_data(as_text=True)
+    assert first.get_json()["created"] == 22_000
+    again = _upload(api, csv_text, headers=key)
+    assert again.status_code == 200
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.get_json()["id"] == first.get_json()["id"]
+    other = _upload(api, csv_text + "One more,one.more@big.example,y\n", headers=key)
+    assert other.status_code == 422
+    assert other.get_json()["type"].endswith("idempotency-key-reused")
+    assert _count(api) == 22_000

@@ -5,7 +5,7 @@ Idempotency-Key HTTP Header Field", with Stripe's behaviour where the draft leav
 
 1. Before the view, the key is claimed for the tenant and the caller (the app, and the member
    acting through it) together with a fingerprint of the method, the path and the canonical JSON
-   body; see :mod:`ccokit.platform.idempotency.store`.
+   body (for an upload, its type and length); see :mod:`ccokit.platform.idempotency.store`.
 2. If the key already holds an answer for the same request, that answer (status, body,
    ``Location``, ``ETag``, ``Content-Type``) is sent again with ``Idempotent-Replayed: true`` and
    the view does not run. The same key with another request answers 422; while the first request
@@ -83,7 +83,7 @@ def _claim() -> Response | None:
     query = request.query_string.decode("latin-1")
     path = f"{request.path}?{query}" if query else request.path
     kernel = current_kernel()
-    request_fingerprint = fingerprint(request.method, path, request.get_data())
+    request_fingerprint = fingerprint(request.method, path, _body_for_fingerprint())
     outcome = claim_key(kernel.db, kernel.settings.secret_key, scope, request_fingerprint)
     if isinstance(outcome, Claimed):
         g.setdefault(_HELD, (scope, outcome.claim))
@@ -104,6 +104,21 @@ def _claim() -> Response | None:
         response.headers[name] = value
     response.headers[REPLAYED_HEADER] = "true"
     return response
+
+
+def _body_for_fingerprint() -> bytes:
+    """The JSON body itself; for any other body (a file upload), its type and length only.
+
+    An upload is not read here: this runs before the route's own hooks, so reading it would meet
+    the app's default size limit before a route that takes large files (the customers CSV
+    import) has raised its own, and would hold the whole file in memory. A retry of the same
+    upload has the same type and length (a multipart boundary may change between attempts, so
+    it is left out); a different file of exactly the same size under a reused key is the one
+    misuse this does not notice.
+    """
+    if request.is_json or not request.content_length:
+        return request.get_data()
+    return f"{request.mimetype}; length={request.content_length}".encode()
 
 
 def _finish(response: Response) -> Response:
