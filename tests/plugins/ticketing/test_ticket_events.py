@@ -14,13 +14,13 @@ from tests.conftest import TenantInfo
 from tests.plugins.ticketing.conftest import API, events_of
 
 NewTicket = Callable[..., dict[str, Any]]
-MEMBER = "mem_01JD3M6ZK7Q3XG5W2V8N4T9R1B"
 
 
 def test_a_ticket_s_life_publishes_its_events(
     app: Flask, client: FlaskClient, auth: dict[str, str], tenant: TenantInfo, new_ticket: NewTicket
 ) -> None:
-    ticket = new_ticket(assignee_id=MEMBER, priority="high")
+    member = tenant.signup["owner"]["id"]
+    ticket = new_ticket(assignee_id=member, priority="high")
     url = f"{API}/tickets/{ticket['id']}"
     client.patch(url, json={"status": "solved", "tags": ["done"]}, headers=auth)
     client.patch(url, json={"status": "open"}, headers=auth)
@@ -37,7 +37,7 @@ def test_a_ticket_s_life_publishes_its_events(
     created = published[0][1]
     assert created["ticket"]["id"] == ticket["id"]
     assert (created["ticket"]["assignee_id"], created["via"], created["actor"]) == (
-        MEMBER, "api", {"kind": "app", "id": None},
+        member, "api", {"kind": "app", "id": None},
     )
     assert published[1][1]["previous_assignee_id"] is None
     assert published[2][1]["changes"] == {

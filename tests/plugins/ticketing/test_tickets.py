@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import TenantInfo, bearer, issue_token
+from tests.conftest import TenantInfo, bearer, issue_token, signup
 from tests.plugins.ticketing.conftest import API, Workspace
 
 NewTicket = Callable[..., dict[str, Any]]
@@ -120,10 +120,12 @@ def test_a_ticket_may_start_solved_but_not_closed(client: FlaskClient, auth: dic
     assert "status" in closed.get_json()["errors"]
 
 
-def test_patch_changes_fields_and_lists(client: FlaskClient, auth: dict[str, str], new_ticket: NewTicket) -> None:
+def test_patch_changes_fields_and_lists(
+    client: FlaskClient, auth: dict[str, str], tenant: TenantInfo, new_ticket: NewTicket
+) -> None:
     ticket = new_ticket(tags=["a", "b"])
     group = client.post(f"{API}/groups", json={"name": "After-sales"}, headers=auth).get_json()
-    member = "mem_01JD3M6ZK7Q3XG5W2V8N4T9R1B"
+    member = tenant.signup["owner"]["id"]
     url = f"{API}/tickets/{ticket['id']}"
     resp = client.patch(url, json={
         "assignee_id": member, "group_id": group["id"], "add_tags": ["c"], "remove_tags": ["a"],
@@ -241,3 +243,32 @@ def test_a_write_that_lost_a_race_is_refused_not_lost(app: Any, tenant: TenantIn
     finally:
         first.close()
         second.close()
+
+
+def test_assignees_and_followers_are_active_members_of_the_workspace(
+    client: FlaskClient, auth: dict[str, str], tenant: TenantInfo, new_ticket: NewTicket
+) -> None:
+    agent = client.post("/api/v1/members", headers=auth, json={
+        "email": "li@shop.example", "display_name": "Agent Li", "role": "agent", "password": "x" * 12,
+    }).get_json()["id"]
+    other = signup(client).signup["owner"]["id"]  # a member of another workspace
+    ticket = new_ticket(assignee_id=agent, followers=[agent])
+    assert (ticket["assignee_id"], ticket["followers"]) == (agent, [agent])
+    url = f"{API}/tickets/{ticket['id']}"
+    for body, field in (
+        ({"assignee_id": "mem_01J00000000000000000000000"}, "assignee_id"),
+        ({"assignee_id": other}, "assignee_id"),
+        ({"add_followers": [other]}, "followers"),
+    ):
+        resp = client.patch(url, json=body, headers={**auth, "Accept-Language": "zh"})
+        assert resp.status_code == 422, body
+        assert list(resp.get_json()["errors"]) == [field]
+        assert "本商家空间没有编号为" in resp.get_json()["errors"][field][0]
+    assert client.delete(f"/api/v1/members/{agent}", headers=auth).status_code == 204
+    resp = client.post(f"{API}/tickets", json={"subject": "x", "assignee_id": agent}, headers=auth)
+    assert resp.status_code == 422
+    assert resp.get_json()["errors"]["assignee_id"] == [f"Member {agent} is deactivated."]
+    # A follower who left stays on the tickets they followed; a change that does not add them again passes.
+    kept = client.patch(url, json={"priority": "high", "add_tags": ["x"]}, headers=auth)
+    assert kept.status_code == 200, kept.get_data(as_text=True)
+    assert kept.get_json()["followers"] == [agent]

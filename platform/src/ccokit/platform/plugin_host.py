@@ -26,6 +26,7 @@ from flask import Flask, g, request
 from flask_smorest import Api, Blueprint, abort
 from sqlalchemy import select
 
+from ccokit.platform import member_directory
 from ccokit.platform.events.registry import EventRegistry
 from ccokit.platform.scopes import PLATFORM_SCOPES
 from ccokit.tenants.database import TenantSession
@@ -115,7 +116,8 @@ class PluginHost:
             self.events.declare(plugin.name, plugin.events)
         #: blueprint name -> name of the plugin that registered it
         self.blueprint_owners: dict[str, str] = {}
-        self.services: dict[str, object] = {}
+        #: Services by name: what plugins provide, and what the platform offers every plugin.
+        self.services: dict[str, object] = {member_directory.SERVICE: member_directory.get_members}
         self.hooks = pluggy.PluginManager(hookspecs.PROJECT)
         self.hooks.add_hookspecs(hookspecs)
         for plugin in self.plugins.values():

@@ -29,6 +29,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     },
     "unknown_ticket": {"en": "No ticket has the id {id}.", "zh": "没有编号为 {id} 的工单。"},
     "unknown_group": {"en": "No group has this id.", "zh": "没有该编号的分组。"},
+    "unknown_member": {
+        "en": "No member of this workspace has the id {id}.",
+        "zh": "本商家空间没有编号为 {id} 的成员。",
+    },
+    "inactive_member": {"en": "Member {id} is deactivated.", "zh": "成员 {id} 已停用。"},
     "unknown_customer": {"en": "No customer has this id.", "zh": "没有该编号的客户。"},
     "bad_contact": {"en": "Not a usable contact point: {detail}", "zh": "无法使用的联系方式：{detail}"},
     "unknown_custom_field": {

@@ -33,6 +33,7 @@ from ccokit.plugins.ticketing.services import custom_fields, history, requesters
 from ccokit.plugins.ticketing.services.changes import Actor, Publish, TicketWrite, notify
 from ccokit.plugins.ticketing.services.messages import Invalid, Message
 from ccokit.plugins.ticketing.services.numbering import next_number
+from ccokit.plugins.ticketing.services.other_plugins import service
 from ccokit.plugins.ticketing.services.payloads import API_FIELDS, api_value, public, ticket_summary
 from ccokit_sdk.models import utcnow
 
@@ -75,6 +76,21 @@ def _group_exists(session: Session, group_id: uuid.UUID) -> bool:
     return session.scalar(select(TicketGroup.id).where(TicketGroup.id == group_id)) is not None
 
 
+def _check_members(session: Session, member_ids: list[uuid.UUID], errors: dict[str, Any], name: str) -> None:
+    """Refuse ids that are not active members of this workspace (through the platform's
+    ``members.get`` service; a host without it, as in some unit tests, checks nothing)."""
+    get_members = service("members.get")
+    if get_members is None or not member_ids:
+        return
+    found = get_members(session, member_ids)
+    for member_id in member_ids:
+        member = found.get(member_id)
+        if member is None or not member.active:
+            key = "unknown_member" if member is None else "inactive_member"
+            errors[name] = [Message(key, {"id": public("member", member_id)})]
+            return
+
+
 def _collect(errors: dict[str, Any], exc: Invalid) -> None:
     for key, value in exc.errors.items():
         if isinstance(value, dict) and isinstance(errors.get(key), dict):
@@ -107,6 +123,8 @@ def _plan(
             })]
         target["status"] = status
     if "assignee_id" in changes:
+        if changes["assignee_id"] is not None:
+            _check_members(session, [changes["assignee_id"]], errors, "assignee_id")
         target["assignee_id"] = changes["assignee_id"]
     if "group_id" in changes:
         if changes["group_id"] is not None and not _group_exists(session, changes["group_id"]):
@@ -122,6 +140,9 @@ def _plan(
             values = {as_text(v) for v in base} | {as_text(v) for v in changes.get(f"add_{name}") or []}
             values -= {as_text(v) for v in changes.get(f"remove_{name}") or []}
             target[name] = sorted(values)
+            if name == "followers":
+                had = set(getattr(ticket, "followers", None) or [])
+                _check_members(session, [uuid.UUID(v) for v in values - had], errors, "followers")
 
     if "custom_fields" in changes or ticket is None:
         try:
