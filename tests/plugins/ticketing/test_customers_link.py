@@ -104,6 +104,45 @@ def test_erasure_blanks_the_person_on_tickets_comments_and_history(
     assert kept["requester"]["name"] == "Stay"
 
 
+def test_erasure_replaces_the_person_where_they_were_written_into_text(
+    app: Flask, client: FlaskClient, auth: dict[str, str], tenant: TenantInfo, new_ticket: NewTicket
+) -> None:
+    ticket = new_ticket(
+        subject="王芳的快递没到", description="电话 138-0013-8000，邮箱 WangFang@Buyer.example，订单 E123",
+        requester={"email": "wangfang@buyer.example", "name": "王芳", "phone": "+86 138 0013 8000"},
+    )
+    other = new_ticket(subject="王芳 is also a colleague's name", requester={"email": "stay@buyer.example"})
+    url = f"{API}/tickets/{ticket['id']}"
+    client.post(f"{url}/comments", json={"body": "I am 王芳, call 13800138000", "author_kind": "customer"},
+                headers=auth)
+    client.post(f"{url}/comments", json={"body": "Called +86 13800138000, left a message", "public": False},
+                headers=auth)
+    client.patch(url, json={"description": "已改：联系 wangfang@buyer.example"}, headers=auth)
+    version = client.get(url, headers=auth).get_json()["version"]
+    customer = ticket["requester"]["customer_id"]
+    assert client.post(f"{CUSTOMERS}/{customer}/erase", headers=auth).status_code == 200
+    run_pending(current_kernel(app), tenant_id=tenant.tenant_id)
+
+    erased = client.get(url, headers=auth).get_json()
+    assert erased["subject"] == "[erased]的快递没到"
+    assert erased["description"] == "已改：联系 [erased]"
+    assert [c["body"] for c in erased["comments"]] == [
+        "I am [erased], call [erased]", "Called [erased], left a message",
+    ]
+    assert erased["version"] == version + 1
+    history = client.get(f"{url}/history", headers=auth).get_json()["items"]
+    texts = " ".join(str(h["old"]) + str(h["new"]) for h in history if h["field"] in ("subject", "description"))
+    assert "13800138000" not in texts.replace("-", "")
+    assert "wangfang" not in texts.lower()
+    assert "王芳" not in texts
+    for words in ("13800138000", "wangfang", "王芳"):
+        hits = client.get(f"{API}/search", query_string={"q": words}, headers=auth).get_json()["items"]
+        assert ticket["id"] not in [h["id"] for h in hits], words
+    # Another person's ticket keeps its text, even where it holds the same characters.
+    assert client.get(f"{API}/tickets/{other['id']}", headers=auth).get_json()["subject"] == (
+        "王芳 is also a colleague's name")
+
+
 class _HandlerContext:
     def __init__(self, tenant_id: uuid.UUID, session: Any) -> None:
         self.tenant_id = tenant_id
