@@ -76,19 +76,21 @@ def _group_exists(session: Session, group_id: uuid.UUID) -> bool:
     return session.scalar(select(TicketGroup.id).where(TicketGroup.id == group_id)) is not None
 
 
-def _check_members(session: Session, member_ids: list[uuid.UUID], errors: dict[str, Any], name: str) -> None:
-    """Refuse ids that are not active members of this workspace (through the platform's
-    ``members.get`` service; a host without it, as in some unit tests, checks nothing)."""
+def _check_members(session: Session, wanted: dict[str, list[uuid.UUID]], errors: dict[str, Any]) -> None:
+    """Refuse, per field, ids that are not active members of this workspace, with one call of the
+    platform's ``members.get`` service (a host without it, as in some unit tests, checks nothing)."""
     get_members = service("members.get")
-    if get_members is None or not member_ids:
+    ids = {member_id for member_ids in wanted.values() for member_id in member_ids}
+    if get_members is None or not ids:
         return
-    found = get_members(session, member_ids)
-    for member_id in member_ids:
-        member = found.get(member_id)
-        if member is None or not member.active:
-            key = "unknown_member" if member is None else "inactive_member"
-            errors[name] = [Message(key, {"id": public("member", member_id)})]
-            return
+    found = get_members(session, ids)
+    for name, member_ids in wanted.items():
+        for member_id in member_ids:
+            member = found.get(member_id)
+            if member is None or not member.active:
+                key = "unknown_member" if member is None else "inactive_member"
+                errors[name] = [Message(key, {"id": public("member", member_id)})]
+                break
 
 
 def _collect(errors: dict[str, Any], exc: Invalid) -> None:
@@ -122,9 +124,10 @@ def _plan(
                 "current": current_status, "target": status, "allowed": ", ".join(allowed) or "-",
             })]
         target["status"] = status
+    members: dict[str, list[uuid.UUID]] = {}  # ids to check, by field: one query for all
     if "assignee_id" in changes:
         if changes["assignee_id"] is not None:
-            _check_members(session, [changes["assignee_id"]], errors, "assignee_id")
+            members["assignee_id"] = [changes["assignee_id"]]
         target["assignee_id"] = changes["assignee_id"]
     if "group_id" in changes:
         if changes["group_id"] is not None and not _group_exists(session, changes["group_id"]):
@@ -142,7 +145,8 @@ def _plan(
             target[name] = sorted(values)
             if name == "followers":
                 had = set(getattr(ticket, "followers", None) or [])
-                _check_members(session, [uuid.UUID(v) for v in values - had], errors, "followers")
+                members["followers"] = [uuid.UUID(v) for v in sorted(values - had)]
+    _check_members(session, members, errors)
 
     if "custom_fields" in changes or ticket is None:
         try:
