@@ -32,7 +32,21 @@ class Macro(TenantScoped, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Trigger(TenantScoped, Base):
+class _ConditionalRule:
+    """The columns triggers and automations share: conditions, actions and a place in the order."""
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    conditions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Trigger(TenantScoped, _ConditionalRule, Base):
     """Conditions checked after every ticket change and the actions run when they hold.
 
     Active triggers run in ``position`` order (then creation order).
@@ -41,32 +55,12 @@ class Trigger(TenantScoped, Base):
     __tablename__ = "ticket_triggers"
     __table_args__ = (Index("ix_ticket_triggers_order", "tenant_id", "active", "position"),)
 
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    conditions: Mapped[dict[str, Any]] = mapped_column(JSON)
-    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
-
-class Automation(TenantScoped, Base):
+class Automation(TenantScoped, _ConditionalRule, Base):
     """Time-based conditions checked periodically over the workspace's tickets."""
 
     __tablename__ = "ticket_automations"
     __table_args__ = (Index("ix_ticket_automations_order", "tenant_id", "active", "position"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
-    title: Mapped[str] = mapped_column(String(200))
-    description: Mapped[str] = mapped_column(Text, default="")
-    active: Mapped[bool] = mapped_column(Boolean, default=True)
-    position: Mapped[int] = mapped_column(Integer, default=0)
-    conditions: Mapped[dict[str, Any]] = mapped_column(JSON)
-    actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class AutomationFiring(TenantScoped, Base):
