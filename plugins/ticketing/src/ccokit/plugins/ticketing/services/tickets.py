@@ -79,9 +79,9 @@ def _group_exists(session: Session, group_id: uuid.UUID) -> bool:
 def _check_members(session: Session, wanted: dict[str, list[uuid.UUID]], errors: dict[str, Any]) -> None:
     """Refuse, per field, ids that are not active members of this workspace, with one call of the
     platform's ``members.get`` service (a host without it, as in some unit tests, checks nothing)."""
-    get_members = service("members.get")
     ids = {member_id for member_ids in wanted.values() for member_id in member_ids}
-    if get_members is None or not ids:
+    get_members = service("members.get") if ids else None
+    if get_members is None:
         return
     found = get_members(session, ids)
     for name, member_ids in wanted.items():
