@@ -10,10 +10,10 @@ query on such a model, failing closed when no tenant is set.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import DateTime, MetaData, Uuid
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -23,13 +23,18 @@ from ccokit_sdk.ids import new_id
 
 __all__ = [
     "NAMING_CONVENTION",
+    "TenantConfiguration",
     "TenantScoped",
     "UTCDateTime",
+    "cached_configuration",
     "make_metadata",
     "new_id",
     "side_transaction",
+    "tenant_of",
     "utcnow",
 ]
+
+T = TypeVar("T")
 
 #: Constraint names that Alembic can rely on across PostgreSQL and SQLite.
 NAMING_CONVENTION = {
@@ -85,6 +90,47 @@ class TenantScoped:
     """
 
     tenant_id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, sort_order=-100)
+
+
+class TenantConfiguration:
+    """Mixin for tenant tables that configure a workspace rather than record its work: custom
+    field definitions, policies, rules, tier ladders. Such rows change seldom and are read by
+    nearly every request, which is what :func:`cached_configuration` is for.
+
+    Put it next to :class:`TenantScoped` (``class Rule(TenantScoped, TenantConfiguration, Base)``).
+    Every insert, update or delete of such a row through the platform's session (ORM objects, and
+    ``insert``/``update``/``delete`` statements on the model or its table) moves the tenant's
+    configuration version in the same transaction, so every process drops what it cached of
+    that tenant once the change commits. Changes made behind the session's back (raw SQL, another
+    program) are not noticed.
+    """
+
+
+def cached_configuration(session: Session, key: str, load: Callable[[Session], T]) -> T:
+    """``load(session)``, computed once per process while the session's tenant's configuration
+    stays unchanged, and taken from the process's cache after that.
+
+    ``key`` names what ``load`` reads (prefix it with your plugin's name: ``"gifts.card_types"``);
+    ``load`` must read only :class:`TenantConfiguration` rows, and return plain data that
+    nobody changes afterwards (tuples, frozen dataclasses, ``MappingProxyType``), never ORM
+    objects: the value is shared by every request of the process, on every thread. Inside a
+    transaction that has itself changed configuration, ``load`` runs every time, so a request
+    sees its own changes. A session the platform did not make simply calls ``load``.
+    """
+    reader: Any = getattr(session, "cached_configuration", None)
+    if reader is None:
+        return load(session)
+    return reader(key, load)  # type: ignore[no-any-return]
+
+
+def tenant_of(session: Session) -> uuid.UUID | None:
+    """The tenant a session the platform made is scoped to (``None`` outside any tenant).
+
+    For primary-key look-ups, ``session.get(Model, (tenant_of(session), id))``, which answer
+    from the session's identity map without a query when the row is already loaded.
+    """
+    tenant_id: Any = getattr(session, "tenant_id", None)
+    return tenant_id if isinstance(tenant_id, uuid.UUID) else None
 
 
 @contextmanager

@@ -107,8 +107,10 @@ def test_forged_or_retyped_tokens_are_refused(app: Flask, token: str) -> None:
             _verify(app, value)
 
 
-def test_verifying_reads_no_key_and_checks_revocation_in_one_query(app: Flask, token: str) -> None:
-    _verify(app, token)  # warm the key cache
+def test_verifying_reads_no_key_and_checks_revocations_against_the_configuration_version(
+    app: Flask, token: str
+) -> None:
+    _verify(app, token)  # warm the key cache and the tenant's cached revocations
     statements: list[str] = []
     engine = current_kernel(app).db.engine
 
@@ -122,7 +124,8 @@ def test_verifying_reads_no_key_and_checks_revocation_in_one_query(app: Flask, t
     finally:
         event.remove(engine, "before_cursor_execute", record)
     assert not [s for s in statements if "oauth_signing_keys" in s]
-    assert len([s for s in statements if "oauth_revoked_tokens" in s]) == 3
+    assert not [s for s in statements if "oauth_revoked_tokens" in s]
+    assert len([s for s in statements if "config_version" in s]) == 3  # one read per verification
 
 
 def test_a_revoked_token_or_client_is_refused(app: Flask, token: str, tenant: TenantInfo) -> None:

@@ -13,6 +13,7 @@ tenant that has the plugin disabled, before any view of it runs.
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 from collections.abc import Iterable, Mapping
@@ -35,6 +36,7 @@ from ccokit.tenants.plans import get_plan
 from ccokit_sdk import hookspecs
 from ccokit_sdk.events import Handler
 from ccokit_sdk.jobs import JobFunction
+from ccokit_sdk.models import cached_configuration
 from ccokit_sdk.plugin import Plugin, Scope
 
 __all__ = ["ENTRY_POINT_GROUP", "HostContext", "PluginError", "PluginHost", "discover_plugins"]
@@ -106,6 +108,13 @@ class HostContext:
         return fn
 
 
+def _enabled_rows(session: TenantSession) -> tuple[tuple[str, dict[str, Any]], ...]:
+    rows = session.execute(
+        select(TenantPlugin.plugin, TenantPlugin.settings).where(TenantPlugin.enabled.is_(True))
+    )
+    return tuple((name, settings or {}) for name, settings in rows)
+
+
 class PluginHost:
     """The installed plugins of one app and the per-tenant switches over them."""
 
@@ -158,11 +167,10 @@ class PluginHost:
         return [name for name in listed if name in self.plugins]
 
     def enabled_map(self, session: TenantSession) -> dict[str, dict[str, Any]]:
-        """Enabled, installed plugins of the session's tenant, with their stored settings."""
-        rows = session.execute(
-            select(TenantPlugin.plugin, TenantPlugin.settings).where(TenantPlugin.enabled.is_(True))
-        )
-        return {name: settings or {} for name, settings in rows if name in self.plugins}
+        """Enabled, installed plugins of the session's tenant, with their stored settings
+        (from the configuration cache; each call gets its own dicts)."""
+        rows = cached_configuration(session, "platform.enabled_plugins", _enabled_rows)
+        return {name: copy.deepcopy(settings) for name, settings in rows if name in self.plugins}
 
     def settings_for(self, name: str, stored: Mapping[str, Any] | None) -> dict[str, Any]:
         schema_cls = self.get(name).settings_schema

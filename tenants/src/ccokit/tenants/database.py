@@ -13,14 +13,17 @@ Isolation has two independent layers, so that one mistake never exposes another 
    that forgets the filter sees only its own tenant's rows.
 
 SQLite (the embedded default) has only the first layer.
+
+Sessions also keep what the process caches of a tenant's configuration honest: see
+:mod:`ccokit.tenants.configuration_cache` and :meth:`TenantSession.cached_configuration`.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Table, and_, create_engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker, with_loader_criteria
@@ -30,13 +33,24 @@ from sqlalchemy.sql import visitors
 from sqlalchemy.sql.elements import ClauseElement, ColumnClause
 from sqlalchemy.sql.selectable import Alias, FromClause, Join, ScalarSelect, Select, SelectBase
 
+from ccokit.tenants.configuration_cache import (
+    ConfigurationCache,
+    bump_version,
+    is_configuration_table,
+    read_version,
+)
 from ccokit.tenants.errors import TenantContextMissing, TenantMismatch
-from ccokit_sdk.models import TenantScoped
+from ccokit_sdk.models import TenantConfiguration, TenantScoped
 
 __all__ = ["TENANT_SETTING", "Database", "TenantSession", "is_tenant_table", "make_engine"]
 
 #: The PostgreSQL setting that row-level-security policies read.
 TENANT_SETTING = "ccokit.tenant_id"
+
+T = TypeVar("T")
+# Keys of Session.info: the process's cache, the configuration version read in this
+# transaction, and the tenants whose configuration this transaction changed.
+_CACHE, _VERSION, _CHANGED = "configuration_cache", "configuration_version", "configuration_changed"
 
 
 class TenantSession(Session):
@@ -60,8 +74,44 @@ class TenantSession(Session):
             raise TypeError("tenant_id must be a UUID")
         changed = self.info.get("tenant_id") != tenant_id
         self.info["tenant_id"] = tenant_id
+        if changed:
+            self.info.pop(_VERSION, None)
         if changed and self.in_transaction():
             _apply_setting(self.connection(), tenant_id)
+
+    def cached_configuration(self, key: str, load: Callable[[TenantSession], T]) -> T:
+        """``load(self)`` for this tenant, from the process's cache while the tenant's
+        configuration version is the one this transaction read (see ``ccokit_sdk.models``)."""
+        cache: ConfigurationCache | None = self.info.get(_CACHE)
+        tenant_id = self.tenant_id
+        if cache is None or tenant_id is None or tenant_id in self.info.get(_CHANGED, ()):
+            return load(self)
+        return cache.fetch(tenant_id, self.configuration_version(), key, lambda: load(self))  # type: ignore[no-any-return]
+
+    def configuration_version(self) -> int:
+        """The tenant's configuration version, read once per transaction."""
+        version = self.info.get(_VERSION)
+        if version is None:
+            if self.tenant_id is None:
+                raise TenantContextMissing("a configuration version needs a tenant context")
+            version = self.info[_VERSION] = read_version(self, self.tenant_id)
+        return int(version)
+
+    def remember_configuration_version(self, version: int) -> None:
+        """Take the version from a tenant row this transaction has just read, saving a look-up."""
+        self.info[_VERSION] = version
+
+    def configuration_changed(self) -> None:
+        """Move the tenant's configuration version on in this transaction (once per transaction),
+        so that other processes drop what they cached once it commits. The listeners below call
+        it for every change of a ``TenantConfiguration`` row made through the session."""
+        tenant_id = self.tenant_id
+        changed: set[uuid.UUID] = self.info.setdefault(_CHANGED, set())
+        if tenant_id is None or tenant_id in changed:
+            return
+        bump_version(self, tenant_id)
+        changed.add(tenant_id)
+        self.info.pop(_VERSION, None)
 
     @contextmanager
     def side_transaction(self) -> Iterator[TenantSession]:
@@ -227,9 +277,30 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     state.statement = statement
 
 
+@event.listens_for(TenantSession, "do_orm_execute")
+def _notice_configuration_statements(state: ORMExecuteState) -> None:
+    if not (state.is_insert or state.is_update or state.is_delete):
+        return
+    if any(issubclass(m.class_, TenantConfiguration) for m in state.all_mappers) or is_configuration_table(
+        getattr(state.statement, "table", None)
+    ):
+        session: TenantSession = state.session  # type: ignore[assignment]
+        session.configuration_changed()
+
+
+@event.listens_for(TenantSession, "after_transaction_end")
+def _forget_transaction_state(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:  # the outermost transaction, not a savepoint
+        session.info.pop(_VERSION, None)
+        session.info.pop(_CHANGED, None)
+
+
 @event.listens_for(TenantSession, "before_flush")
 def _stamp_and_check(session: Session, flush_context: UOWTransaction, instances: Any) -> None:
     tenant_id = session.info.get("tenant_id")
+    changes = (session.new, session.dirty, session.deleted)
+    if tenant_id is not None and any(isinstance(o, TenantConfiguration) for objs in changes for o in objs):
+        session.configuration_changed()  # type: ignore[attr-defined]
     for obj in session.new:
         if not isinstance(obj, TenantScoped):
             continue
@@ -283,8 +354,10 @@ class Database:
     def __init__(self, url: str, **engine_kwargs: Any) -> None:
         self.url = url
         self.engine = make_engine(url, **engine_kwargs)
+        self.configuration_cache = ConfigurationCache()
         self._factory = sessionmaker(
-            bind=self.engine, class_=TenantSession, expire_on_commit=False
+            bind=self.engine, class_=TenantSession, expire_on_commit=False,
+            info={_CACHE: self.configuration_cache},
         )
 
     @property

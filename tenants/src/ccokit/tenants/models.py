@@ -10,10 +10,10 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, ForeignKeyConstraint, String, UniqueConstraint, Uuid
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKeyConstraint, String, UniqueConstraint, Uuid
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from ccokit_sdk.models import TenantScoped, UTCDateTime, make_metadata, new_id, utcnow
+from ccokit_sdk.models import TenantConfiguration, TenantScoped, UTCDateTime, make_metadata, new_id, utcnow
 
 __all__ = ["MEMBER_ROLES", "TENANT_STATUSES", "Base", "Member", "Tenant", "TenantPlugin"]
 
@@ -37,6 +37,9 @@ class Tenant(Base):
     status: Mapped[str] = mapped_column(String(20), default="active")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    #: Moves on with every change of the tenant's configuration rows, so that every process
+    #: knows when what it cached of them is stale (see ``ccokit.tenants.configuration_cache``).
+    config_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
 
 
 class Member(TenantScoped, Base):
@@ -59,7 +62,7 @@ class Member(TenantScoped, Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
-class TenantPlugin(TenantScoped, Base):
+class TenantPlugin(TenantScoped, TenantConfiguration, Base):
     """Whether a plugin is enabled for a tenant, and the tenant's validated settings of it."""
 
     __tablename__ = "tenant_plugins"

@@ -19,6 +19,7 @@ from ccokit.platform.events.models import OutboxEvent
 from ccokit.platform.events.registry import EventRegistry
 from ccokit.tenants.database import TenantSession
 from ccokit.tenants.errors import TenantContextMissing
+from ccokit_sdk.ids import new_id
 from ccokit_sdk.jobs import JobFunction
 from ccokit_sdk.models import utcnow
 
@@ -72,7 +73,11 @@ def enqueue(
 def _add(
     session: TenantSession, type_: str, payload: dict[str, Any], available_at: datetime | None
 ) -> uuid.UUID:
-    row = OutboxEvent(type=type_, payload=payload, attempts=0, available_at=available_at)
+    # The id (time-ordered: the relay's order) and the time are taken now; the row is written
+    # with the transaction's next flush, together with the other events of the same flush in
+    # one INSERT, instead of a flush and a statement per event.
+    row = OutboxEvent(
+        id=new_id(), type=type_, payload=payload, occurred_at=utcnow(), attempts=0, available_at=available_at
+    )
     session.add(row)
-    session.flush()
     return row.id

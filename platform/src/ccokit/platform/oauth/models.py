@@ -36,7 +36,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from ccokit.platform.oauth.digests import digest_matches
 from ccokit.tenants.models import Member, Tenant
 from ccokit_sdk.ids import encode_public_id
-from ccokit_sdk.models import TenantScoped, UTCDateTime, make_metadata, new_id, utcnow
+from ccokit_sdk.models import TenantConfiguration, TenantScoped, UTCDateTime, make_metadata, new_id, utcnow
 
 __all__ = [
     "CLIENT_ID_PREFIX",
@@ -222,7 +222,7 @@ class OAuthRefreshToken(TenantScoped, Base):
         return self.revoked_at is not None or self.used_at is not None
 
 
-class OAuthRevokedToken(TenantScoped, Base):
+class OAuthRevokedToken(TenantScoped, TenantConfiguration, Base):
     """A revoked access token (``id`` is its ``jti``), or a deleted client (``id`` is the client's).
 
     Access tokens are JWTs checked without the database, except for this one primary-key look-up.

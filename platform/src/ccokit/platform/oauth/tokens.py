@@ -32,7 +32,7 @@ from ccokit.platform.oauth.models import CLIENT_ID_PREFIX, OAuthClient, OAuthRev
 from ccokit.tenants.database import TenantSession
 from ccokit.tenants.models import Member
 from ccokit_sdk.ids import InvalidPublicId, decode_public_id, encode_public_id, new_id
-from ccokit_sdk.models import utcnow
+from ccokit_sdk.models import cached_configuration, utcnow
 
 __all__ = [
     "InvalidAccessToken",
@@ -158,10 +158,21 @@ def verify_access_token(token: str, session: TenantSession) -> dict[str, Any]:
 
 
 def is_revoked(session: TenantSession, claims: Mapping[str, Any]) -> bool:
-    """Whether the token or its client was revoked: one primary-key look-up in the session's tenant."""
-    ids = [uuid.UUID(str(claims["jti"])), decode_public_id(CLIENT_ID_PREFIX, claims["client_id"])]
-    found = session.scalar(select(OAuthRevokedToken.id).where(OAuthRevokedToken.id.in_(ids)).limit(1))
-    return found is not None
+    """Whether the token or its client was revoked.
+
+    The tenant's revocations are configuration: read once per process and configuration version,
+    so checking costs no query; a revocation moves the version and takes effect on the next
+    request everywhere.
+    """
+    revoked = cached_configuration(session, "platform.revoked_tokens", _revoked_ids)
+    client_id = decode_public_id(CLIENT_ID_PREFIX, claims["client_id"])
+    return uuid.UUID(str(claims["jti"])) in revoked or client_id in revoked
+
+
+def _revoked_ids(session: TenantSession) -> frozenset[uuid.UUID]:
+    # Expired rows may linger until the next revocation sweeps them; the tokens they name fail
+    # on their expiry anyway.
+    return frozenset(session.scalars(select(OAuthRevokedToken.id)))
 
 
 def revoke(session: TenantSession, revoked: Mapping[uuid.UUID, datetime]) -> None:

@@ -27,7 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
-from ccokit_sdk.models import TenantScoped, UTCDateTime, make_metadata, new_id, utcnow
+from ccokit_sdk.models import TenantConfiguration, TenantScoped, UTCDateTime, make_metadata, new_id, utcnow
 
 __all__ = ["CONTACT_KINDS", "Base", "ContactPoint", "Customer", "CustomerTag", "Tier"]
 
@@ -40,7 +40,7 @@ class Base(DeclarativeBase):
     metadata = make_metadata()
 
 
-class Tier(TenantScoped, Base):
+class Tier(TenantScoped, TenantConfiguration, Base):
     """One rung of the tenant's member ladder and what it earns the customers who hold it."""
 
     __tablename__ = "customer_tiers"

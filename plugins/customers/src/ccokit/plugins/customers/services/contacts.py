@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, lazyload
 
 from ccokit.plugins.customers.models import ContactPoint, Customer
 from ccokit.plugins.customers.services.errors import ContactTaken
+from ccokit_sdk.models import tenant_of
 
 __all__ = [
     "FIELD_OF_KIND",
@@ -81,11 +82,17 @@ def live_customer(session: Session, customer_id: uuid.UUID, *, lean: bool = Fals
     ``lean`` leaves the contact points and tags to be loaded when touched (two statements fewer
     for a caller that wants only the profile and its tier, such as every new ticket's SLA)."""
     options = (lazyload(Customer.contact_points), lazyload(Customer.tag_rows)) if lean else ()
-    customer = session.scalar(select(Customer).where(Customer.id == customer_id).options(*options))
+    tenant_id = tenant_of(session)
+
+    def load(wanted: uuid.UUID) -> Customer | None:
+        if tenant_id is not None:  # no query when this session has the profile already
+            return session.get(Customer, (tenant_id, wanted), options=options)
+        return session.scalar(select(Customer).where(Customer.id == wanted).options(*options))
+
+    customer = load(customer_id)
     hops = 0
     while customer is not None and customer.merged_into_id is not None and hops < _MAX_HOPS:
-        customer = session.scalar(
-            select(Customer).where(Customer.id == customer.merged_into_id).options(*options))
+        customer = load(customer.merged_into_id)
         hops += 1
     return customer
 

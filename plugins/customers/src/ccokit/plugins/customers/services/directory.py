@@ -13,9 +13,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 import marshmallow as ma
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -38,7 +40,7 @@ from ccokit.plugins.customers.services.contacts import (
 from ccokit.plugins.customers.services.errors import Publish
 from ccokit.plugins.customers.services.profiles import public_id
 from ccokit_sdk.ids import InvalidPublicId, decode_public_id, encode_public_id
-from ccokit_sdk.models import utcnow
+from ccokit_sdk.models import cached_configuration, utcnow
 from ccokit_sdk.plugin import current
 
 __all__ = ["CustomerRef", "TierRef", "customer_tier", "get_customer_ref", "resolve_customer"]
@@ -81,10 +83,25 @@ def tier_ref(tier: Tier | None) -> TierRef | None:
     )
 
 
-def customer_ref(customer: Customer) -> CustomerRef:
+def tiers_by_id(session: Session) -> Mapping[uuid.UUID, TierRef]:
+    """The workspace's tier ladder by tier id (from the configuration cache)."""
+    return cached_configuration(session, "customers.tiers", _load_tiers)
+
+
+def _load_tiers(session: Session) -> Mapping[uuid.UUID, TierRef]:
+    return MappingProxyType({tier.id: tier_ref(tier) for tier in session.scalars(select(Tier))})  # type: ignore[misc]
+
+
+def _tier_of(session: Session, customer: Customer) -> TierRef | None:
+    return tiers_by_id(session).get(customer.tier_id) if customer.tier_id is not None else None
+
+
+def customer_ref(customer: Customer, session: Session | None = None) -> CustomerRef:
+    """The plain-value view of ``customer``; with ``session`` its tier comes from the cached ladder."""
     return CustomerRef(
         id=customer.id, public_id=public_id(customer), name=customer.name, locale=customer.locale,
-        tier=tier_ref(customer.tier), erased=customer.erased_at is not None,
+        tier=_tier_of(session, customer) if session is not None else tier_ref(customer.tier),
+        erased=customer.erased_at is not None,
     )
 
 
@@ -102,14 +119,14 @@ def get_customer_ref(session: Session, customer_id: uuid.UUID | str) -> Customer
     merges; ``None`` if there is none. Erased customers come back with ``erased=True``."""
     wanted = _customer_id(customer_id)
     customer = live_customer(session, wanted) if wanted is not None else None
-    return customer_ref(customer) if customer is not None else None
+    return customer_ref(customer, session) if customer is not None else None
 
 
 def customer_tier(session: Session, customer_id: uuid.UUID | str) -> TierRef | None:
     """``customers.tier``: the tier of the customer (following merges), or ``None``."""
     wanted = _customer_id(customer_id)
     customer = live_customer(session, wanted, lean=True) if wanted is not None else None
-    return tier_ref(customer.tier) if customer is not None else None
+    return _tier_of(session, customer) if customer is not None else None
 
 
 def _keys(
@@ -187,7 +204,7 @@ def resolve_customer(
     customer = live_customer(session, owner) if owner is not None else None
     if customer is not None:
         _enrich(session, customer, [k for k in keys if k not in taken], clean_name, clean_locale, emit)
-        return customer_ref(customer)
+        return customer_ref(customer, session)
     if not create:
         return None
     if emit is None:
@@ -204,7 +221,7 @@ def resolve_customer(
             external_id=external_id, external_kind=external_kind, create=False, publish=emit,
         )
     emit("customer.created", {"customer_id": public_id(customer)})
-    return customer_ref(customer)
+    return customer_ref(customer, session)
 
 
 def _locale(locale: str | None) -> str | None:

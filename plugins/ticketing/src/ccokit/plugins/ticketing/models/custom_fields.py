@@ -16,12 +16,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from ccokit.plugins.ticketing.models.base import Base
 from ccokit.plugins.ticketing.vocabulary import FIELD_TYPES
-from ccokit_sdk.models import TenantScoped, UTCDateTime, new_id, utcnow
+from ccokit_sdk.models import TenantConfiguration, TenantScoped, UTCDateTime, new_id, utcnow
 
 __all__ = ["FIELD_TYPES", "CustomField"]
 
 
-class CustomField(TenantScoped, Base):
+class CustomField(TenantScoped, TenantConfiguration, Base):
     """One custom field of a tenant's tickets (``order_amount``, ``refund_reason``, …)."""
 
     __tablename__ = "ticket_custom_fields"

@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Boolean, ForeignKeyConstraint, Index, Integer, Stri
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ccokit.plugins.ticketing.models.base import Base
-from ccokit_sdk.models import TenantScoped, UTCDateTime, new_id, utcnow
+from ccokit_sdk.models import TenantConfiguration, TenantScoped, UTCDateTime, new_id, utcnow
 
 
 class Macro(TenantScoped, Base):
@@ -46,7 +46,7 @@ class _ConditionalRule:
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class Trigger(TenantScoped, _ConditionalRule, Base):
+class Trigger(TenantScoped, TenantConfiguration, _ConditionalRule, Base):
     """Conditions checked after every ticket change and the actions run when they hold.
 
     Active triggers run in ``position`` order (then creation order).

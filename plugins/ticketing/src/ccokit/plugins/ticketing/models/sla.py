@@ -29,7 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ccokit.plugins.ticketing.models.base import Base
-from ccokit_sdk.models import TenantScoped, UTCDateTime, new_id, utcnow
+from ccokit_sdk.models import TenantConfiguration, TenantScoped, UTCDateTime, new_id, utcnow
 
 __all__ = ["METRICS", "Calendar", "SlaClock", "SlaPolicy"]
 
@@ -37,7 +37,7 @@ __all__ = ["METRICS", "Calendar", "SlaClock", "SlaPolicy"]
 METRICS = ("first_reply", "next_reply", "resolution")
 
 
-class Calendar(TenantScoped, Base):
+class Calendar(TenantScoped, TenantConfiguration, Base):
     """A working week in a time zone, with holidays and extra working days (调休).
 
     ``weekly_hours`` maps weekday names to ``[{"start": "09:00", "end": "12:00"}, …]``;
@@ -66,7 +66,7 @@ class Calendar(TenantScoped, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
-class SlaPolicy(TenantScoped, Base):
+class SlaPolicy(TenantScoped, TenantConfiguration, Base):
     """Targets for the tickets a policy's conditions select; the first active match applies.
 
     ``conditions`` is ``{"priority": [...], "tier": [...], "channel": [...], "category": [...]}``

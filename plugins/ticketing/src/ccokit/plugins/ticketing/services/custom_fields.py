@@ -10,8 +10,11 @@ Required fields must have a value when a ticket is created and cannot be emptied
 from __future__ import annotations
 
 import math
+import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -20,9 +23,11 @@ from sqlalchemy.orm import Session
 
 from ccokit.plugins.ticketing.models.custom_fields import CustomField
 from ccokit.plugins.ticketing.services.messages import Invalid, Message
+from ccokit_sdk.models import cached_configuration
 
 __all__ = [
     "TEXT_LIMIT",
+    "FieldDefinition",
     "create_field",
     "definitions",
     "merge_values",
@@ -33,17 +38,41 @@ __all__ = [
 TEXT_LIMIT = 5000
 
 
-def definitions(session: Session) -> dict[str, CustomField]:
-    """Every custom field of the session's tenant, by key (one statement)."""
+@dataclass(frozen=True)
+class FieldDefinition:
+    """What every ticket write checks a custom value against: a read-only copy of a
+    :class:`CustomField`, shared by the requests of a process through the configuration cache."""
+
+    id: uuid.UUID
+    key: str
+    type: str
+    titles: Mapping[str, str]
+    options: tuple[Mapping[str, Any], ...]
+    required: bool
+    active: bool
+    position: int
+
+
+def definitions(session: Session) -> Mapping[str, FieldDefinition]:
+    """Every custom field of the session's tenant, by key, in position order (from the process's
+    configuration cache; one statement when the tenant's configuration changed)."""
+    return cached_configuration(session, "ticketing.custom_fields", _load_definitions)
+
+
+def _load_definitions(session: Session) -> Mapping[str, FieldDefinition]:
     rows = session.scalars(select(CustomField).order_by(CustomField.position, CustomField.id))
-    return {f.key: f for f in rows}
+    return MappingProxyType({f.key: FieldDefinition(
+        id=f.id, key=f.key, type=f.type, titles=MappingProxyType(dict(f.titles or {})),
+        options=tuple(MappingProxyType(dict(o)) for o in f.options or []),
+        required=bool(f.required), active=bool(f.active), position=f.position,
+    ) for f in rows})
 
 
-def _choices(field: CustomField) -> list[str]:
+def _choices(field: FieldDefinition | CustomField) -> list[str]:
     return [str(o["value"]) for o in field.options or []]
 
 
-def _check(field: CustomField, value: Any) -> tuple[Any, Message | None]:
+def _check(field: FieldDefinition | CustomField, value: Any) -> tuple[Any, Message | None]:
     """``value`` normalised for storage, or the message that refuses it."""
     kind = field.type
     if kind == "text":
@@ -81,7 +110,7 @@ def _check(field: CustomField, value: Any) -> tuple[Any, Message | None]:
 
 
 def merge_values(
-    defs: Mapping[str, CustomField],
+    defs: Mapping[str, FieldDefinition],
     current: Mapping[str, Any],
     changes: Mapping[str, Any],
     *,
@@ -114,7 +143,7 @@ def merge_values(
     return result
 
 
-def parse_filter_value(field: CustomField, text: str) -> Any:
+def parse_filter_value(field: FieldDefinition, text: str) -> Any:
     """A ``cf.<key>=text`` query value as the stored JSON value; raises ``Invalid``."""
     if field.type == "number":
         try:

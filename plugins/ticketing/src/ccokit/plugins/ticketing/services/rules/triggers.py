@@ -30,6 +30,7 @@ import logging
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -43,7 +44,7 @@ from ccokit.plugins.ticketing.services.rules import ticket_view
 from ccokit.plugins.ticketing.services.rules.actions import validate_actions
 from ccokit.plugins.ticketing.services.rules.conditions import TRIGGER, matches, validate_conditions
 from ccokit.plugins.ticketing.services.rules.messages import RuleErrors
-from ccokit_sdk.models import utcnow
+from ccokit_sdk.models import cached_configuration, utcnow
 
 __all__ = ["MAX_PASSES", "in_cycle", "on_ticket_changed", "rules_acting", "run_triggers", "validate_trigger"]
 
@@ -93,10 +94,29 @@ def on_ticket_changed(write: TicketWrite) -> None:
     run_triggers(write, now=utcnow())
 
 
-def _ordered_active(session: Session) -> list[Trigger]:
-    return list(session.scalars(
+@dataclass(frozen=True)
+class ActiveTrigger:
+    """What running a trigger needs of an active :class:`Trigger`: a copy shared by the requests
+    of a process through the configuration cache (its conditions and actions are only read)."""
+
+    id: uuid.UUID
+    title: str
+    conditions: Mapping[str, Any]
+    actions: tuple[Mapping[str, Any], ...]
+
+
+def _ordered_active(session: Session) -> tuple[ActiveTrigger, ...]:
+    return cached_configuration(session, "ticketing.active_triggers", _load_active)
+
+
+def _load_active(session: Session) -> tuple[ActiveTrigger, ...]:
+    rows = session.scalars(
         select(Trigger).where(Trigger.active.is_(True)).order_by(Trigger.position, Trigger.id)
-    ))
+    )
+    return tuple(
+        ActiveTrigger(id=t.id, title=t.title, conditions=t.conditions or {}, actions=tuple(t.actions or []))
+        for t in rows
+    )
 
 
 def run_triggers(write: TicketWrite, *, now: datetime) -> list[uuid.UUID]:
@@ -139,7 +159,9 @@ def run_triggers(write: TicketWrite, *, now: datetime) -> list[uuid.UUID]:
     return fired
 
 
-def _fire(session: Session, ticket: Any, trigger: Trigger, *, now: datetime, write: TicketWrite) -> bool:
+def _fire(
+    session: Session, ticket: Any, trigger: ActiveTrigger, *, now: datetime, write: TicketWrite
+) -> bool:
     """Apply one trigger's actions in a savepoint; whether the ticket took them."""
     try:
         with session.begin_nested():

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from ccokit.plugins.ticketing.models.sla import Calendar, SlaPolicy
 from ccokit.plugins.ticketing.schemas.sla import WEEKDAYS, CalendarSchema, Errors, sla_text
 from ccokit.plugins.ticketing.services.sla.calendar import CALENDAR_TIME, BusinessCalendar, Measure
+from ccokit_sdk.models import cached_configuration
 
 __all__ = [
     "SlaConflict",
@@ -32,6 +33,7 @@ __all__ = [
     "calendar_record",
     "create_calendar",
     "default_calendar",
+    "default_calendar_id",
     "delete_calendar",
     "get_calendar",
     "list_query",
@@ -201,17 +203,45 @@ def business_calendar(calendar: Calendar) -> BusinessCalendar:
     )
 
 
+def default_calendar_id(session: Session) -> uuid.UUID:
+    """The id of the workspace's default calendar (cached; created on first use, as above)."""
+    known = cached_configuration(session, "ticketing.default_calendar", _load_default)
+    return known[0] if known is not None else default_calendar(session).id
+
+
+def _load_default(session: Session) -> tuple[uuid.UUID, BusinessCalendar] | None:
+    found = session.scalar(select(Calendar).where(Calendar.is_default).limit(1))
+    return (found.id, business_calendar(found)) if found is not None else None
+
+
+def _load_calendar(tenant_id: uuid.UUID, calendar_id: uuid.UUID) -> Any:
+    def load(session: Session) -> BusinessCalendar | None:
+        stored = session.get(Calendar, (tenant_id, calendar_id))
+        return business_calendar(stored) if stored is not None else None
+    return load
+
+
 def measure_of(
     session: Session, tenant_id: uuid.UUID, business_hours: bool, calendar_id: uuid.UUID | None,
     cache: dict[uuid.UUID | None, Measure] | None = None,
 ) -> Measure:
     """How a target counts time: every minute, or the working time of ``calendar_id`` (the
-    default calendar when it is gone). ``cache`` keeps calendars built within one operation."""
+    default calendar when it is gone). Built calendars come from the configuration cache;
+    ``cache`` keeps them within one operation."""
     if not business_hours:
         return CALENDAR_TIME
     cache = {} if cache is None else cache
     if calendar_id in cache:
         return cache[calendar_id]
+    built = None
+    if calendar_id is not None:
+        load = _load_calendar(tenant_id, calendar_id)
+        built = cached_configuration(session, f"ticketing.calendar.{calendar_id}", load)
+    if built is None:
+        default = cached_configuration(session, "ticketing.default_calendar", _load_default)
+        built = default[1] if default is not None else business_calendar(default_calendar(session))
+    cache[calendar_id] = built
+    return cache[calendar_id]
     stored = session.get(Calendar, (tenant_id, calendar_id)) if calendar_id is not None else None
     if stored is None:
         stored = default_calendar(session)

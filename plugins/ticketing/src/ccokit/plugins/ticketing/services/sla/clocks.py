@@ -42,9 +42,10 @@ from ccokit.plugins.ticketing.models.tickets import Comment, Ticket
 from ccokit.plugins.ticketing.schemas.sla import CLOCK, POLICY
 from ccokit.plugins.ticketing.services.changes import TicketWrite
 from ccokit.plugins.ticketing.services.payloads import public
+from ccokit.plugins.ticketing.services.requesters import KNOWN_TIER
 from ccokit.plugins.ticketing.services.sla import policies
 from ccokit.plugins.ticketing.services.sla.calendar import CalendarHorizonExceeded, Measure
-from ccokit.plugins.ticketing.services.sla.calendars import default_calendar, measure_of
+from ccokit.plugins.ticketing.services.sla.calendars import default_calendar_id, measure_of
 from ccokit_sdk.events import Event, HandlerContext
 from ccokit_sdk.ids import InvalidPublicId, decode_public_id, encode_public_id, new_id
 from ccokit_sdk.models import utcnow
@@ -84,6 +85,8 @@ class _Run:
     now: datetime
     publish: Publish
     measures: dict[uuid.UUID | None, Measure] = field(default_factory=dict)
+    #: The customer's member tier, if the write knew it (else ``policies.LOOK_UP``).
+    tier: Any = policies.LOOK_UP
 
     def measure(self, clock: SlaClock) -> Measure:
         return measure_of(
@@ -103,6 +106,7 @@ def track_write(write: TicketWrite) -> None:
         comment=write.comment,
         now=write.ticket.updated_at or utcnow(),
         publish=write.publish,
+        tier=write.extra.get(KNOWN_TIER, policies.LOOK_UP),
     )
 
 
@@ -116,16 +120,21 @@ def track(
     comment: Comment | None,
     now: datetime,
     publish: Publish,
+    tier: Any = policies.LOOK_UP,
 ) -> None:
-    """Start, pause, resume, retarget and fulfil ``ticket``'s clocks for one write at ``now``."""
+    """Start, pause, resume, retarget and fulfil ``ticket``'s clocks for one write at ``now``
+    (``tier``: the customer's member tier, when the caller knows it)."""
     reevaluate = not created and bool(REEVALUATE & set(changed))
     if not (created or reevaluate or comment is not None or old_status != ticket.status):
         return  # tags, assignee, subject…: nothing a clock depends on
-    run = _Run(session, ticket, now, publish)
-    clocks = list(session.scalars(
-        select(SlaClock).where(SlaClock.ticket_id == ticket.id)
-        .order_by(SlaClock.started_at, SlaClock.id).with_for_update()
-    ))
+    run = _Run(session, ticket, now, publish, tier=tier)
+    if created and ticket.version == 1:
+        clocks = []  # a ticket nothing has changed since its insert has no clocks yet
+    else:
+        clocks = list(session.scalars(
+            select(SlaClock).where(SlaClock.ticket_id == ticket.id)
+            .order_by(SlaClock.started_at, SlaClock.id).with_for_update()
+        ))
     if created or reevaluate:
         # A new ticket starts the clocks its targets call for, the same way a retargeted one
         # starts those it lacks; and a listener that ran before this one may already have
@@ -163,11 +172,11 @@ def on_customer_tier_changed(event: Event, ctx: HandlerContext) -> None:
 
 
 def _targets(run: _Run) -> dict[str, policies.Target]:
-    facts = policies.facts_of(run.session, run.ticket)
+    facts = policies.facts_of(run.session, run.ticket, run.tier)
     policy = policies.policy_for(run.session, facts)
     if policy is None:
         return {}
-    default_id = None if policy.calendar_id else default_calendar(run.session).id
+    default_id = None if policy.calendar_id else default_calendar_id(run.session)
     return policies.targets_of(policy, run.ticket.priority, default_id)
 
 

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Select, func, select
@@ -37,10 +38,11 @@ from ccokit.plugins.ticketing.services.sla.calendars import (
     get_calendar,
     measure_of,
 )
-from ccokit_sdk.models import utcnow
+from ccokit_sdk.models import cached_configuration, utcnow
 
 __all__ = [
     "MAX_POLICIES",
+    "PolicyRule",
     "Target",
     "TicketFacts",
     "create_policy",
@@ -83,6 +85,34 @@ class Target:
     calendar_id: uuid.UUID | None
 
 
+@dataclass(frozen=True)
+class PolicyRule:
+    """What choosing and applying a policy needs of an active :class:`SlaPolicy`: a read-only
+    copy, shared by the requests of a process through the configuration cache."""
+
+    id: uuid.UUID
+    key: str
+    calendar_id: uuid.UUID | None
+    conditions: Mapping[str, Sequence[str]]
+    targets: tuple[Mapping[str, Any], ...]
+
+
+def active_policies(session: Session) -> tuple[PolicyRule, ...]:
+    """The active policies in the order they are tried (cached per configuration version)."""
+    return cached_configuration(session, "ticketing.sla_policies", _load_active_policies)
+
+
+def _load_active_policies(session: Session) -> tuple[PolicyRule, ...]:
+    rows = session.scalars(
+        select(SlaPolicy).where(SlaPolicy.active).order_by(SlaPolicy.position, SlaPolicy.id)
+    )
+    return tuple(PolicyRule(
+        id=p.id, key=p.key, calendar_id=p.calendar_id,
+        conditions=MappingProxyType({k: tuple(v) for k, v in (p.conditions or {}).items()}),
+        targets=tuple(MappingProxyType(dict(t)) for t in p.targets or []),
+    ) for p in rows)
+
+
 def _tier(session: Session, customer_id: uuid.UUID | None) -> Any:
     """The customer's member tier (``.key``, ``.sla_policy``) from the customers plugin, if both
     the plugin and a tier are there; ticketing works without them."""
@@ -92,8 +122,14 @@ def _tier(session: Session, customer_id: uuid.UUID | None) -> Any:
     return tier_of(session, customer_id) if tier_of is not None else None
 
 
-def facts_of(session: Session, ticket: Ticket) -> TicketFacts:
-    tier = _tier(session, ticket.customer_id)
+#: ``facts_of``'s default: look the customer's tier up.
+LOOK_UP: Any = object()
+
+
+def facts_of(session: Session, ticket: Ticket, tier: Any = LOOK_UP) -> TicketFacts:
+    """What policies look at; ``tier`` is the customer's tier when the caller knows it already."""
+    if tier is LOOK_UP:
+        tier = _tier(session, ticket.customer_id)
     return TicketFacts(
         priority=ticket.priority,
         channel=ticket.channel,
@@ -103,18 +139,16 @@ def facts_of(session: Session, ticket: Ticket) -> TicketFacts:
     )
 
 
-def matches(policy: SlaPolicy, facts: TicketFacts) -> bool:
+def matches(policy: PolicyRule | SlaPolicy, facts: TicketFacts) -> bool:
     conditions = policy.conditions or {}
     return all(
         not conditions.get(name) or getattr(facts, name) in conditions[name] for name in CONDITION_KEYS
     )
 
 
-def policy_for(session: Session, facts: TicketFacts) -> SlaPolicy | None:
-    """The policy that applies to a ticket with ``facts`` (one query)."""
-    policies = list(session.scalars(
-        select(SlaPolicy).where(SlaPolicy.active).order_by(SlaPolicy.position, SlaPolicy.id)
-    ))
+def policy_for(session: Session, facts: TicketFacts) -> PolicyRule | None:
+    """The policy that applies to a ticket with ``facts``."""
+    policies = active_policies(session)
     if facts.tier_policy:
         named = next((p for p in policies if p.key == facts.tier_policy), None)
         if named is not None and matches(named, facts):
@@ -123,7 +157,7 @@ def policy_for(session: Session, facts: TicketFacts) -> SlaPolicy | None:
 
 
 def targets_of(
-    policy: SlaPolicy | None, priority: str, default_calendar_id: uuid.UUID | None
+    policy: PolicyRule | None, priority: str, default_calendar_id: uuid.UUID | None
 ) -> dict[str, Target]:
     """The targets ``policy`` sets for tickets of ``priority``, by metric."""
     if policy is None:
