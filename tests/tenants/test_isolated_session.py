@@ -183,3 +183,48 @@ def test_correlated_subquery_counts_only_the_current_tenant(db: Database) -> Non
     with db.transaction(b.id) as session:
         counts = dict(session.execute(select(Tenant.id, per_tenant).where(Tenant.id.in_([a.id, b.id]))).all())
     assert counts == {a.id: 0, b.id: 2}
+
+
+@pytest.mark.parametrize("shape", [
+    "entities", "columns", "count", "subquery", "core_table", "exists", "update", "delete",
+])
+def test_a_statement_shape_stays_scoped_every_time_it_runs(db: Database, shape: str) -> None:
+    """The filter learns once per statement shape how much work scoping it needs (a copy of the
+    statement, or only the loader criteria); every later run, for whichever tenant, must still
+    see and change only that tenant's rows."""
+    tenants = [_tenant_with_members(db, f"s{i}", i + 1) for i in range(3)]
+    table = Member.__table__
+
+    def run(session: Any) -> Any:
+        if shape == "entities":
+            return {m.tenant_id for m in session.scalars(select(Member).where(Member.role == "agent"))}
+        if shape == "columns":
+            return {row.tenant_id for row in session.execute(select(Member.tenant_id, Member.email))}
+        if shape == "count":
+            return session.scalar(select(func.count()).select_from(Member))
+        if shape == "subquery":
+            inner = select(Member.id).where(Member.email == "m0@example.com")
+            return set(session.scalars(select(Member.tenant_id).where(Member.id.in_(inner))))
+        if shape == "core_table":
+            return {row.tenant_id for row in session.execute(select(table.c.tenant_id))}
+        if shape == "exists":
+            return session.scalar(select(literal(1)).where(exists().where(Member.role == "agent")))
+        if shape == "update":
+            return session.execute(update(Member).values(display_name="x")).rowcount
+        return session.execute(delete(Member).where(Member.email == "m0@example.com")).rowcount
+
+    for round_ in range(2):
+        for n, tenant in enumerate(tenants, start=1):
+            session = db.session(tenant.id)
+            try:
+                with session.begin():
+                    got = run(session)
+                    if shape in ("update", "delete", "exists"):
+                        session.rollback()  # leave the rows for the next round
+            finally:
+                session.close()
+            expected = {
+                "entities": {tenant.id}, "columns": {tenant.id}, "count": n, "subquery": {tenant.id},
+                "core_table": {tenant.id}, "exists": 1, "update": n, "delete": 1,
+            }[shape]
+            assert got == expected, (round_, n)

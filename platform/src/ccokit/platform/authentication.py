@@ -21,7 +21,7 @@ from flask_smorest import abort
 from ccokit.platform.kernel import RequestScope, current_kernel, request_session
 from ccokit.platform.messages import request_locale
 from ccokit.platform.oauth.tokens import InvalidAccessToken, decode_access_token, is_revoked
-from ccokit.tenants.registry import get_tenant
+from ccokit.tenants.registry import tenant_summary
 from ccokit_sdk.plugin import Principal
 
 __all__ = ["init_app"]
@@ -52,7 +52,7 @@ def authenticate_request() -> None:
         abort(401, key="invalid_token", headers={"WWW-Authenticate": _CHALLENGE})
     tenant_id = uuid.UUID(claims["tenant_id"])
     session.set_tenant(tenant_id)
-    tenant = get_tenant(session, tenant_id)
+    tenant = tenant_summary(session, tenant_id)
     if tenant is None or tenant.status == "deleted":
         abort(401, key="invalid_token", headers={"WWW-Authenticate": _CHALLENGE})
     # The row just read carries the configuration version: the cached revocations and plugin
@@ -77,7 +77,7 @@ def authenticate_request() -> None:
         locale=request_locale(),
         enabled_plugins=current_kernel().plugins.enabled_map(session),
     )
-    g.tenant = tenant
+    g.tenant_summary = tenant
 
 
 def _close_session(_exc: BaseException | None) -> None:

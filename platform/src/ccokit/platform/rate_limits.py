@@ -62,7 +62,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
             return settings.public_rate_limit
         if settings.tenant_rate_limit:
             return settings.tenant_rate_limit
-        return f"{get_plan(g.tenant.plan).requests_per_minute} per minute"
+        return f"{get_plan(g.tenant_summary.plan).requests_per_minute} per minute"
 
     app.config.update(
         RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",

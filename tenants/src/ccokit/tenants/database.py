@@ -21,8 +21,9 @@ Sessions also keep what the process caches of a tenant's configuration honest: s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine, Table, and_, create_engine, event, text
@@ -222,14 +223,25 @@ def _from_key(from_clause: FromClause) -> tuple[Any, ...]:
     return ("from", id(from_clause))
 
 
-def _scope_every_select(statement: Any, tenant_id: uuid.UUID | None) -> Any:
+@dataclass
+class _Scoping:
+    """What the traversal did to one statement: how many SELECTs it visited, which tenant
+    tables it scoped in them, and whether it scoped any join."""
+
+    selects: int = 0
+    tables: list[FromClause] = field(default_factory=list)
+    joins: bool = False
+
+
+def _scope_every_select(statement: Any, tenant_id: uuid.UUID | None) -> tuple[Any, _Scoping]:
     """Add ``tenant_id = :current`` to every SELECT and JOIN, at any depth, on a tenant table.
 
     ``with_loader_criteria`` covers ORM entities, ORM joins, aliases, relationship loads and bulk
-    UPDATE/DELETE, but not every shape: ``select(func.count()).select_from(Model)``, subqueries
-    and correlated scalar subqueries escape it. This Core-level pass closes those gaps, and is
-    also what makes a tenant-less query on any of them fail closed.
+    UPDATE/DELETE, but not every shape: Core tables, some subqueries and correlated scalar
+    subqueries escape it. This Core-level pass closes those gaps, and is also what makes a
+    tenant-less query on any of them fail closed. Returns the scoped copy and what it did.
     """
+    done = _Scoping()
 
     def criteria_for(tables: list[FromClause]) -> list[Any]:
         if tables and tenant_id is None:
@@ -237,9 +249,12 @@ def _scope_every_select(statement: Any, tenant_id: uuid.UUID | None) -> Any:
         return [table.c.tenant_id == tenant_id for table in tables]
 
     def visit_select(select: Select[Any]) -> None:
+        done.selects += 1
         criteria = []
         for from_clause in _froms_of(select):
-            criteria += criteria_for(_leftmost_tenant_tables(from_clause))
+            tables = _leftmost_tenant_tables(from_clause)
+            done.tables += tables
+            criteria += criteria_for(tables)
         if criteria:
             # Select.where() is generative and cannot be used inside a cloning traversal; the
             # clone is private to this statement, so extending its criteria in place is safe.
@@ -248,11 +263,42 @@ def _scope_every_select(statement: Any, tenant_id: uuid.UUID | None) -> Any:
     def visit_join(join: Join) -> None:
         criteria = criteria_for(_leftmost_tenant_tables(join.right))
         if criteria:
+            done.joins = True
             join.onclause = and_(join.onclause, *criteria)
 
     # ORM options (loader strategies, criteria) are not clause elements and cannot be cloned.
     options = {"stop_on": list(getattr(statement, "_with_options", ()))}
-    return visitors.cloned_traverse(statement, options, {"select": visit_select, "join": visit_join})
+    scoped = visitors.cloned_traverse(statement, options, {"select": visit_select, "join": visit_join})
+    return scoped, done
+
+
+# What each statement shape (its cache key) needs, learnt from the traversal the first time it
+# runs, because the copy the traversal makes costs more than a primary-key look-up:
+#: shared tables only (the tenant registry's look-ups): nothing to add;
+_SHARED = "shared"
+#: ``with_loader_criteria`` alone scopes every tenant table in it: one SELECT of mapped tenant
+#: entities without subqueries or joins, or an UPDATE/DELETE of one without subqueries;
+_LOADER_CRITERIA = "loader_criteria"
+#: anything else is traversed every time.
+_TRAVERSE = "traverse"
+_PLANS: dict[Any, str] = {}
+_PLANS_LIMIT = 10_000  # shapes are as many as the code has statements; this guards the odd generator
+
+
+def _plan_for(statement: Any, done: _Scoping, mappers: Sequence[Any]) -> str:
+    entity_tables = {m.local_table for m in mappers if issubclass(m.class_, TenantScoped)}
+    if not done.tables and not entity_tables:
+        return _SHARED
+    if done.joins or done.selects > (1 if isinstance(statement, Select) else 0):
+        return _TRAVERSE
+    if all(isinstance(t, Table) and t in entity_tables for t in done.tables):
+        return _LOADER_CRITERIA
+    return _TRAVERSE
+
+
+def _shape(statement: Any) -> Any:
+    key = statement._generate_cache_key()  # memoized on the statement; its compilation reuses it
+    return None if key is None else key.key
 
 
 @event.listens_for(TenantSession, "do_orm_execute")
@@ -262,9 +308,23 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     if state.is_column_load or state.is_relationship_load:
         return  # the originating statement already carries the criteria
     tenant_id = state.session.info.get("tenant_id")
-    if tenant_id is None and any(issubclass(m.class_, TenantScoped) for m in state.all_mappers):
+    mappers = state.all_mappers
+    if tenant_id is None and any(issubclass(m.class_, TenantScoped) for m in mappers):
         raise TenantContextMissing("a query on a tenant table needs a tenant context")
-    statement = _scope_every_select(state.statement, tenant_id)
+    statement = state.statement
+    shape = _shape(statement)
+    plan = _PLANS.get(shape) if shape is not None else None
+    if plan is None or plan == _TRAVERSE:
+        statement, done = _scope_every_select(statement, tenant_id)
+        if plan is None and shape is not None:
+            if len(_PLANS) >= _PLANS_LIMIT:
+                _PLANS.clear()
+            _PLANS[shape] = plan = _plan_for(state.statement, done, mappers)
+            if plan != _TRAVERSE:
+                statement = state.statement  # the copy adds nothing the loader criteria do not
+    if plan == _SHARED and not any(m.relationships for m in mappers):
+        state.statement = statement
+        return  # no relationship a tenant row could be loaded through either
     if tenant_id is not None:
         statement = statement.options(
             with_loader_criteria(

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Connection, MetaData, Uuid, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
@@ -20,6 +22,7 @@ from ccokit.tenants.plans import get_plan
 from ccokit_sdk.models import utcnow
 
 __all__ = [
+    "TenantSummary",
     "add_member",
     "authenticate_member",
     "count_members",
@@ -28,6 +31,7 @@ __all__ = [
     "get_tenant",
     "purge_tenant_rows",
     "set_tenant_status",
+    "tenant_summary",
 ]
 
 RESERVED_SLUGS = frozenset({"api", "admin", "oauth", "www", "static", "console", "ccokit"})
@@ -47,6 +51,32 @@ def create_tenant(session: TenantSession, *, slug: str, name: str, plan: str) ->
 
 def get_tenant(session: Session, tenant_id: uuid.UUID) -> Tenant | None:
     return session.get(Tenant, tenant_id)
+
+
+@dataclass(frozen=True)
+class TenantSummary:
+    """What every authenticated request needs of its tenant, read without building an ORM
+    object (the routes that change the tenant load it with :func:`get_tenant`)."""
+
+    id: uuid.UUID
+    slug: str
+    name: str
+    plan: str
+    status: str
+    created_at: datetime
+    config_version: int
+
+
+_SUMMARY = select(
+    Tenant.__table__.c.id, Tenant.__table__.c.slug, Tenant.__table__.c.name, Tenant.__table__.c.plan,
+    Tenant.__table__.c.status, Tenant.__table__.c.created_at, Tenant.__table__.c.config_version,
+).where(Tenant.__table__.c.id == bindparam("tenant_id"))
+
+
+def tenant_summary(session: Session, tenant_id: uuid.UUID) -> TenantSummary | None:
+    """The tenant's :class:`TenantSummary`, or ``None`` if there is no such tenant."""
+    row = session.execute(_SUMMARY, {"tenant_id": tenant_id}).one_or_none()
+    return TenantSummary(*row) if row is not None else None
 
 
 def find_tenant_by_slug(session: Session, slug: str) -> Tenant | None:

@@ -67,7 +67,7 @@ def create_member(data: dict[str, Any]) -> Any:
     """Add a member who signs in with this email and password."""
     _check_may_assign(data["role"])
     session = current().session
-    plan = get_plan(g.tenant.plan)
+    plan = get_plan(g.tenant_summary.plan)
     if count_members(session) >= plan.max_members:
         abort(409, key="plan_limit", message=f"the {plan.name} plan allows {plan.max_members} members")
     try:

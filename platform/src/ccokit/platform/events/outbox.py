@@ -7,6 +7,7 @@ back, the event never existed; if it commits, the relay will deliver it.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Mapping
@@ -36,12 +37,19 @@ def publish(
     """Add the event to ``session``'s transaction and return its id."""
     if session.tenant_id is None:
         raise TenantContextMissing("an event belongs to a tenant; none is set")
-    schema = registry.get(event_type).schema()
+    schema = _schema(registry.get(event_type).schema)
     try:
         clean = schema.dump(schema.load(dict(payload)))
     except ma.ValidationError as exc:
         raise InvalidEventPayload(f"{event_type}: {exc.messages}") from exc
     return _add(session, event_type, clean, None)
+
+
+@functools.lru_cache(maxsize=1024)
+def _schema(schema_class: type[ma.Schema]) -> ma.Schema:
+    """One instance per event schema: building a marshmallow schema costs more than using it,
+    and an instance without context is safe to share between threads for load and dump."""
+    return schema_class()
 
 
 def enqueue(

@@ -64,11 +64,13 @@ def owners(session: Session, keys: Iterable[ContactKey]) -> dict[ContactKey, uui
     for (kind, channel), values in groups.items():
         ordered = sorted(values)
         for start in range(0, len(ordered), _CHUNK):
+            chunk = ordered[start:start + _CHUNK]
+            # One value (a ticket's requester, a chat) is the common case: a plain comparison
+            # spares the expanding IN its rendering on every execution.
+            wanted = ContactPoint.value == chunk[0] if len(chunk) == 1 else ContactPoint.value.in_(chunk)
             rows = session.execute(
                 select(ContactPoint.value, ContactPoint.customer_id).where(
-                    ContactPoint.kind == kind,
-                    ContactPoint.channel == channel,
-                    ContactPoint.value.in_(ordered[start:start + _CHUNK]),
+                    ContactPoint.kind == kind, ContactPoint.channel == channel, wanted,
                 )
             )
             for value, customer_id in rows:

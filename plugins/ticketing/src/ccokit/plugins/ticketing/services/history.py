@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, insert, select
 from sqlalchemy.orm import Session
 
 from ccokit.plugins.ticketing.models.tickets import Ticket, TicketChange
 from ccokit.plugins.ticketing.services.changes import Actor
+from ccokit_sdk.ids import new_id
 
 __all__ = ["history_query", "record"]
 
@@ -28,12 +29,16 @@ def record(
     via: str,
     at: datetime,
 ) -> None:
-    """Add one history row per changed field (flushed with the ticket, in one INSERT)."""
-    session.add_all([
-        TicketChange(
-            ticket_id=ticket.id, actor_kind=actor.kind, actor_id=actor.id, via=via,
-            field=name, old=old, new=new, created_at=at,
-        )
+    """Write one history row per changed field, in one INSERT, at once (the ticket's row must
+    exist: it is flushed first). Rows are never read back as objects in the write, so they are
+    inserted as plain values, without the unit of work's bookkeeping per row."""
+    if not changes:
+        return
+    session.execute(insert(TicketChange), [
+        {
+            "tenant_id": ticket.tenant_id, "id": new_id(), "ticket_id": ticket.id, "actor_kind": actor.kind,
+            "actor_id": actor.id, "via": via, "field": name, "old": old, "new": new, "created_at": at,
+        }
         for name, (old, new) in changes.items()
     ])
 
