@@ -45,6 +45,8 @@ from typing import Any
 import httpx
 from harness import (
     PASSWORD,
+    KeepAliveClient,
+    Reply,
     admin_execute,
     clone_tenants,
     database,
@@ -64,9 +66,9 @@ REPLIES_PATH = "/api/v1/quick_replies/replies"
 def signups(
     url: str, tag: str, count: int, concurrency: int
 ) -> tuple[list[dict[str, Any]], list[float], float]:
-    responses: dict[int, httpx.Response] = {}
+    responses: dict[int, Reply] = {}
 
-    def request(client: httpx.Client, i: int) -> tuple[str, httpx.Response]:
+    def request(client: KeepAliveClient, i: int) -> tuple[str, Reply]:
         slug = f"{tag}-{i:05d}"
         responses[i] = client.post("/api/v1/signup", json={
             "name": f"Bench {slug}", "slug": slug, "owner_email": f"owner@{slug}.example",
@@ -90,7 +92,7 @@ def measure_gets(
     per_round = max(len(paths) * 10 * args.concurrency, args.requests // args.rounds)
     results: dict[tuple[str, str], list[list[float]]] = {(n, p): [] for n in targets for p in paths}
 
-    def get(client: httpx.Client, i: int) -> tuple[str, httpx.Response]:
+    def get(client: KeepAliveClient, i: int) -> tuple[str, Reply]:
         path = paths[(i % args.concurrency + i // args.concurrency) % len(paths)]  # alternate per thread
         return path, client.get(path)
 

@@ -56,6 +56,8 @@ import httpx
 import psycopg
 from harness import (
     ADMIN,
+    KeepAliveClient,
+    Reply,
     admin_execute,
     clone_tenants,
     database,
@@ -283,7 +285,7 @@ def measure_create(url: str, headers: dict[str, str], corpus: Corpus, args: argp
                    ) -> tuple[list[float], float]:
     rng = random.Random(11)
 
-    def create(client: httpx.Client, i: int) -> tuple[str, httpx.Response]:
+    def create(client: KeepAliveClient, i: int) -> tuple[str, Reply]:
         texts = corpus.zh if i % 5 < 3 else corpus.en
         return "create", client.post(f"{API}/tickets", json={
             "subject": rng.choice(texts.subjects)[:300], "description": rng.choice(texts.descriptions),
@@ -317,8 +319,8 @@ def measure_reads(url: str, headers: dict[str, str], view_id: str, cursors: list
         for kind in paths if r % 2 == 0 else reversed(list(paths)):
             options, start = paths[kind], offsets[kind]
 
-            def get(client: httpx.Client, i: int, options: Any = options, start: int = start,
-                    kind: str = kind) -> tuple[str, httpx.Response]:
+            def get(client: KeepAliveClient, i: int, options: Any = options, start: int = start,
+                    kind: str = kind) -> tuple[str, Reply]:
                 path = options[(start + i) % len(options)]
                 label = f"{kind} {unquote(path.partition('q=')[2])}" if kind.startswith("search") else kind
                 return label, client.get(path)
