@@ -228,3 +228,26 @@ def test_a_statement_shape_stays_scoped_every_time_it_runs(db: Database, shape: 
                 "core_table": {tenant.id}, "exists": 1, "update": n, "delete": 1,
             }[shape]
             assert got == expected, (round_, n)
+
+
+def test_statements_on_the_table_itself_change_only_the_current_tenants_rows(db: Database) -> None:
+    """``update(Member.__table__)`` is not an ORM entity statement, so the loader criteria do not
+    reach it; the Core pass scopes it (on SQLite nothing else would)."""
+    a = _tenant_with_members(db, "a", 3)
+    b = _tenant_with_members(db, "b", 2)
+    table = Member.__table__
+    for _ in range(2):  # the second run takes the shape's learnt plan
+        with db.transaction(b.id) as session:
+            changed = session.execute(update(table).values(display_name="renamed")).rowcount
+            removed = session.execute(delete(table).where(table.c.email == "zz@example.com")).rowcount
+        assert (changed, removed) == (2, 0)
+    with db.transaction(b.id) as session:
+        removed = session.execute(delete(table).where(table.c.email == "m0@example.com")).rowcount
+    assert removed == 1
+    with db.transaction(a.id) as session:
+        assert set(session.scalars(select(Member.display_name))) == {"m0", "m1", "m2"}
+    with db.transaction() as session:
+        with pytest.raises(TenantContextMissing):
+            session.execute(update(table).values(display_name="x"))
+        with pytest.raises(TenantContextMissing):
+            session.execute(delete(table))

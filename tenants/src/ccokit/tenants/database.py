@@ -234,7 +234,8 @@ class _Scoping:
 
 
 def _scope_every_select(statement: Any, tenant_id: uuid.UUID | None) -> tuple[Any, _Scoping]:
-    """Add ``tenant_id = :current`` to every SELECT and JOIN, at any depth, on a tenant table.
+    """Add ``tenant_id = :current`` to every SELECT, JOIN, UPDATE and DELETE, at any depth, on a
+    tenant table.
 
     ``with_loader_criteria`` covers ORM entities, ORM joins, aliases, relationship loads and bulk
     UPDATE/DELETE, but not every shape: Core tables, some subqueries and correlated scalar
@@ -266,9 +267,20 @@ def _scope_every_select(statement: Any, tenant_id: uuid.UUID | None) -> tuple[An
             done.joins = True
             join.onclause = and_(join.onclause, *criteria)
 
+    def visit_dml(dml: Any) -> None:
+        # UPDATE and DELETE of a tenant table: the loader criteria cover a mapped entity, not a
+        # statement on the Table itself, which would otherwise change every tenant's rows.
+        tables = _leftmost_tenant_tables(dml.table)
+        done.tables += tables
+        criteria = criteria_for(tables)
+        if criteria:
+            dml._where_criteria += tuple(criteria)
+
     # ORM options (loader strategies, criteria) are not clause elements and cannot be cloned.
     options = {"stop_on": list(getattr(statement, "_with_options", ()))}
-    scoped = visitors.cloned_traverse(statement, options, {"select": visit_select, "join": visit_join})
+    scoped = visitors.cloned_traverse(statement, options, {
+        "select": visit_select, "join": visit_join, "update": visit_dml, "delete": visit_dml,
+    })
     return scoped, done
 
 

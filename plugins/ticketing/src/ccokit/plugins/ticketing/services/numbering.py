@@ -23,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ccokit.plugins.ticketing.models.tickets import TicketCounter
-from ccokit_sdk.models import side_transaction, tenant_of
+from ccokit_sdk.models import side_transaction
 
 __all__ = ["next_number"]
 
@@ -38,17 +38,13 @@ def next_number(session: Session) -> int:
     return _take(session)
 
 
-_COUNTERS = TicketCounter.__table__
-
-
 def _take(session: Session) -> int:
-    # A statement on the table names the tenant itself: the ORM's copy of the statement to add
-    # it would cost more than the update (row-level security checks it all the same).
     bump = (
-        update(_COUNTERS)
-        .where(_COUNTERS.c.tenant_id == tenant_of(session), _COUNTERS.c.name == SEQUENCE)
-        .values(last_number=_COUNTERS.c.last_number + 1)
-        .returning(_COUNTERS.c.last_number)
+        update(TicketCounter)
+        .where(TicketCounter.name == SEQUENCE)
+        .values(last_number=TicketCounter.last_number + 1)
+        .returning(TicketCounter.last_number)
+        .execution_options(synchronize_session=False)
     )
     number = session.execute(bump).scalar_one_or_none()
     if number is not None:
