@@ -184,3 +184,4 @@ def test_the_cache_keeps_the_most_recently_used_entries() -> None:
     assert cache.fetch(a, 2, "k", lambda: "newer") == "newer"  # another version is a miss
     cache.put(a, 1, "k", "older")  # a slower thread's older value does not replace it
     assert cache.fetch(a, 2, "k", lambda: "x") == "newer"
+    assert (cache.hits, cache.misses) == (2, 2)  # what an operator's debugger would read
