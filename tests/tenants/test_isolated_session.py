@@ -186,7 +186,7 @@ def test_correlated_subquery_counts_only_the_current_tenant(db: Database) -> Non
 
 
 @pytest.mark.parametrize("shape", [
-    "entities", "columns", "count", "subquery", "core_table", "exists", "update", "delete",
+    "entities", "columns", "count", "subquery", "core_table", "mixed", "exists", "update", "delete",
 ])
 def test_a_statement_shape_stays_scoped_every_time_it_runs(db: Database, shape: str) -> None:
     """The filter learns once per statement shape how much work scoping it needs (a copy of the
@@ -207,6 +207,8 @@ def test_a_statement_shape_stays_scoped_every_time_it_runs(db: Database, shape: 
             return set(session.scalars(select(Member.tenant_id).where(Member.id.in_(inner))))
         if shape == "core_table":
             return {row.tenant_id for row in session.execute(select(table.c.tenant_id))}
+        if shape == "mixed":  # an entity's column, read from the table itself
+            return set(session.scalars(select(Member.tenant_id).select_from(table).where(table.c.role == "agent")))
         if shape == "exists":
             return session.scalar(select(literal(1)).where(exists().where(Member.role == "agent")))
         if shape == "update":
@@ -225,7 +227,7 @@ def test_a_statement_shape_stays_scoped_every_time_it_runs(db: Database, shape: 
                 session.close()
             expected = {
                 "entities": {tenant.id}, "columns": {tenant.id}, "count": n, "subquery": {tenant.id},
-                "core_table": {tenant.id}, "exists": 1, "update": n, "delete": 1,
+                "core_table": {tenant.id}, "mixed": {tenant.id}, "exists": 1, "update": n, "delete": 1,
             }[shape]
             assert got == expected, (round_, n)
 
