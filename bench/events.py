@@ -59,14 +59,12 @@ from __future__ import annotations
 import argparse
 import base64
 import contextlib
-import json
 import math
 import os
 import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
@@ -78,7 +76,7 @@ from typing import Any
 import event_sink
 import psycopg
 import redis
-from harness import ADMIN, CCOKIT, PASSWORD, dsn, environment, pct, roles
+from harness import ADMIN, CCOKIT, PASSWORD, dsn, environment, pct, roles, run_and_report
 from harness import database as database_of
 from psycopg import sql
 
@@ -585,13 +583,7 @@ def main() -> None:
     if min(args.events, args.rounds, args.tenants, args.batch, args.warmup, args.timeout, args.webhooks,
            args.webhook_rounds) < 1:
         parser.error("every number must be at least 1")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind and clean up as on Ctrl-C
-    try:
-        with tempfile.TemporaryDirectory(prefix="ccokit-bench-events-") as tmp:
-            result = run(args, Path(tmp))
-    except KeyboardInterrupt:
-        sys.exit("interrupted; the database, roles, processes and Redis keys of this run were removed")
-    print(json.dumps(result))
+    run_and_report(run, args, prefix="ccokit-bench-events-")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import uuid
@@ -257,6 +258,20 @@ def load(
         for label, values in part.items():
             merged.setdefault(label, []).extend(values)
     return merged, wall
+
+
+def run_and_report(
+    run: Callable[[Any, Path], dict[str, Any]], args: Any, prefix: str = "ccokit-bench-"
+) -> None:
+    """``run(args, tmp)`` in a temporary directory, then its figures as the one-JSON-object last
+    line. SIGTERM unwinds like Ctrl-C, so every context manager removes what the run created."""
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        with tempfile.TemporaryDirectory(prefix=prefix) as tmp:
+            figures = run(args, Path(tmp))
+    except KeyboardInterrupt:
+        sys.exit("interrupted; what this run created was removed")
+    print(json.dumps(figures))
 
 
 def signup(url: str, slug: str) -> dict[str, Any]:

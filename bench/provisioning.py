@@ -32,11 +32,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
-import signal
 import statistics
-import sys
-import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -55,6 +51,7 @@ from harness import (
     load,
     pct,
     roles,
+    run_and_report,
     server,
 )
 
@@ -176,13 +173,7 @@ def main() -> None:
     args = parser.parse_args()
     if min(args.signups, args.tenants, args.requests, args.rounds, args.concurrency) < 1:
         parser.error("every number must be at least 1")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # unwind and clean up as on Ctrl-C
-    try:
-        with tempfile.TemporaryDirectory(prefix="ccokit-bench-") as tmp:
-            result = run(args, Path(tmp))
-    except KeyboardInterrupt:
-        sys.exit("interrupted; the databases, roles and servers of this run were removed")
-    print(json.dumps(result))
+    run_and_report(run, args)
 
 
 if __name__ == "__main__":

@@ -38,12 +38,8 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import random
-import signal
-import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Iterator
@@ -67,6 +63,7 @@ from harness import (
     load,
     pct,
     roles,
+    run_and_report,
     server,
     signup,
 )
@@ -462,10 +459,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.tickets < 1000 or args.small_tenants < 1:
         parser.error("--tickets must be at least 1,000 and --small-tenants at least 1")
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # clean up on SIGTERM as on Ctrl-C
-    with tempfile.TemporaryDirectory(prefix="ccokit-bench-") as tmp:
-        figures = run(args, Path(tmp))
-    print(json.dumps(figures))
+    run_and_report(run, args)
 
 
 if __name__ == "__main__":

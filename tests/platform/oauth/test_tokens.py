@@ -36,7 +36,7 @@ def _verify(app: Flask, token: str) -> dict[str, Any]:
     with app.app_context():
         session = current_kernel(app).db.session()
         try:
-            return verify_access_token(token, session)
+            return verify_access_token(token, session).claims
         finally:
             session.close()
 
@@ -51,7 +51,7 @@ def test_a_valid_token_verifies_and_scopes_the_session(app: Flask, token: str, t
     with app.app_context():
         session = current_kernel(app).db.session()
         try:
-            claims = verify_access_token(token, session)
+            claims = verify_access_token(token, session).claims
             assert session.tenant_id == tenant.tenant_id
         finally:
             session.close()

@@ -20,8 +20,7 @@ from flask_smorest import abort
 
 from ccokit.platform.kernel import RequestScope, current_kernel, request_session
 from ccokit.platform.messages import request_locale
-from ccokit.platform.oauth.tokens import InvalidAccessToken, decode_access_token, is_revoked
-from ccokit.tenants.registry import tenant_summary
+from ccokit.platform.oauth.tokens import InvalidAccessToken, verify_access_token
 from ccokit_sdk.plugin import Principal
 
 __all__ = ["init_app"]
@@ -47,19 +46,10 @@ def authenticate_request() -> None:
         return
     session = request_session()
     try:
-        claims = decode_access_token(token, current_kernel().settings)
+        verified = verify_access_token(token, session)
     except InvalidAccessToken:
         abort(401, key="invalid_token", headers={"WWW-Authenticate": _CHALLENGE})
-    tenant_id = uuid.UUID(claims["tenant_id"])
-    session.set_tenant(tenant_id)
-    tenant = tenant_summary(session, tenant_id)
-    if tenant is None or tenant.status == "deleted":
-        abort(401, key="invalid_token", headers={"WWW-Authenticate": _CHALLENGE})
-    # The row just read carries the configuration version: the cached revocations and plugin
-    # switches below need no look-up of their own.
-    session.remember_configuration_version(tenant.config_version)
-    if is_revoked(session, claims):
-        abort(401, key="invalid_token", headers={"WWW-Authenticate": _CHALLENGE})
+    claims, tenant, tenant_id = verified.claims, verified.tenant, verified.tenant.id
     if tenant.status != "active":
         abort(403, key="tenant_suspended")
     member_id = claims.get("member_id")

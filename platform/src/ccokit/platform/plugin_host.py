@@ -13,12 +13,12 @@ tenant that has the plugin disabled, before any view of it runs.
 
 from __future__ import annotations
 
-import copy
 import logging
 import re
 from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from importlib.metadata import entry_points
+from types import MappingProxyType
 from typing import Any
 
 import marshmallow as ma
@@ -108,11 +108,11 @@ class HostContext:
         return fn
 
 
-def _enabled_rows(session: TenantSession) -> tuple[tuple[str, dict[str, Any]], ...]:
+def _enabled_rows(session: TenantSession) -> tuple[tuple[str, Mapping[str, Any]], ...]:
     rows = session.execute(
         select(TenantPlugin.plugin, TenantPlugin.settings).where(TenantPlugin.enabled.is_(True))
     )
-    return tuple((name, settings or {}) for name, settings in rows)
+    return tuple((name, MappingProxyType(dict(settings or {}))) for name, settings in rows)
 
 
 class PluginHost:
@@ -166,11 +166,11 @@ class PluginHost:
             return [p.name for p in self.plugins.values() if p.default_enabled]
         return [name for name in listed if name in self.plugins]
 
-    def enabled_map(self, session: TenantSession) -> dict[str, dict[str, Any]]:
+    def enabled_map(self, session: TenantSession) -> dict[str, Mapping[str, Any]]:
         """Enabled, installed plugins of the session's tenant, with their stored settings
-        (from the configuration cache; each call gets its own dicts)."""
+        (read-only, from the configuration cache; ``settings_for`` gives a plugin its own copy)."""
         rows = cached_configuration(session, "platform.enabled_plugins", _enabled_rows)
-        return {name: copy.deepcopy(settings) for name, settings in rows if name in self.plugins}
+        return {name: settings for name, settings in rows if name in self.plugins}
 
     def settings_for(self, name: str, stored: Mapping[str, Any] | None) -> dict[str, Any]:
         schema_cls = self.get(name).settings_schema

@@ -353,7 +353,9 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
 def _notice_configuration_statements(state: ORMExecuteState) -> None:
     if not (state.is_insert or state.is_update or state.is_delete):
         return
-    if any(issubclass(m.class_, TenantConfiguration) for m in state.all_mappers) or is_configuration_table(
+    mappers = state.all_mappers
+    # A statement on a model says so by its mapper; only one on a bare Table needs the table look-up.
+    if any(issubclass(m.class_, TenantConfiguration) for m in mappers) if mappers else is_configuration_table(
         getattr(state.statement, "table", None)
     ):
         session: TenantSession = state.session  # type: ignore[assignment]

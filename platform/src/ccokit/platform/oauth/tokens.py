@@ -15,6 +15,7 @@ import json
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,11 +32,13 @@ from ccokit.platform.oauth.keys import ALGORITHM, SigningKeys
 from ccokit.platform.oauth.models import CLIENT_ID_PREFIX, OAuthClient, OAuthRevokedToken
 from ccokit.tenants.database import TenantSession
 from ccokit.tenants.models import Member
+from ccokit.tenants.registry import TenantSummary, tenant_summary
 from ccokit_sdk.ids import InvalidPublicId, decode_public_id, encode_public_id, new_id
 from ccokit_sdk.models import cached_configuration, utcnow
 
 __all__ = [
     "InvalidAccessToken",
+    "VerifiedToken",
     "audience",
     "decode_access_token",
     "mint_access_token",
@@ -145,16 +148,31 @@ def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
     return claims
 
 
-def verify_access_token(token: str, session: TenantSession) -> dict[str, Any]:
-    """Return the claims of a valid, unrevoked access token; raise :class:`InvalidAccessToken`.
+@dataclass(frozen=True)
+class VerifiedToken:
+    """A valid, unrevoked access token's claims and its tenant (active or suspended)."""
 
-    Scopes ``session`` to the token's tenant (the revocation list is a tenant table).
+    claims: dict[str, Any]
+    tenant: TenantSummary
+
+
+def verify_access_token(token: str, session: TenantSession) -> VerifiedToken:
+    """Verify ``token`` and read its tenant; raise :class:`InvalidAccessToken` if it is invalid,
+    revoked, or its tenant is gone. Scopes ``session`` to the token's tenant.
+
+    One query: the tenant's row, whose configuration version the cached revocations are checked
+    against. A suspended tenant is returned; refusing it is the caller's answer to give.
     """
     claims = decode_access_token(token, current_kernel().settings)
-    session.set_tenant(uuid.UUID(claims["tenant_id"]))
+    tenant_id = uuid.UUID(claims["tenant_id"])
+    session.set_tenant(tenant_id)
+    tenant = tenant_summary(session, tenant_id)
+    if tenant is None or tenant.status == "deleted":
+        raise InvalidAccessToken("no such tenant")
+    session.remember_configuration_version(tenant.config_version)
     if is_revoked(session, claims):
         raise InvalidAccessToken("revoked")
-    return claims
+    return VerifiedToken(claims, tenant)
 
 
 def is_revoked(session: TenantSession, claims: Mapping[str, Any]) -> bool:

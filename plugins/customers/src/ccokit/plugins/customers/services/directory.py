@@ -96,12 +96,11 @@ def _tier_of(session: Session, customer: Customer) -> TierRef | None:
     return tiers_by_id(session).get(customer.tier_id) if customer.tier_id is not None else None
 
 
-def customer_ref(customer: Customer, session: Session | None = None) -> CustomerRef:
-    """The plain-value view of ``customer``; with ``session`` its tier comes from the cached ladder."""
+def customer_ref(customer: Customer, session: Session) -> CustomerRef:
+    """The plain-value view of ``customer``, its tier from the cached ladder."""
     return CustomerRef(
         id=customer.id, public_id=public_id(customer), name=customer.name, locale=customer.locale,
-        tier=_tier_of(session, customer) if session is not None else tier_ref(customer.tier),
-        erased=customer.erased_at is not None,
+        tier=_tier_of(session, customer), erased=customer.erased_at is not None,
     )
 
 
