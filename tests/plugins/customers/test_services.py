@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import dataclasses
+import time
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import func, select, text
 
 from ccokit.platform.events.outbox import publish
 from ccokit.platform.kernel import current_kernel
+from ccokit.plugins.customers.models import Customer
+from ccokit.plugins.customers.services.contacts import insert_customer, owners
 from ccokit_sdk.ids import decode_public_id
-from tests.plugins.customers.conftest import Api
+from tests.plugins.customers.conftest import Api, make_api
 
 
 def _service(app: Flask, name: str) -> Callable[..., Any]:
@@ -145,3 +150,54 @@ def test_services_see_one_tenant_only(app: Flask, api: Api, other: Api) -> None:
         assert get(session, mine["id"]) is None
         assert tier(session, mine["id"]) is None
         assert resolve(session, email="li@shop.cn", create=False) is None
+
+
+def _customer_count(api: Api) -> int:
+    with api.session() as session:
+        return int(session.scalar(select(func.count()).select_from(Customer)) or 0)
+
+
+def test_a_profile_whose_contact_was_taken_meanwhile_leaves_nothing(any_app: Flask) -> None:
+    """The insert that loses a contact point to another profile deletes its own profile again
+    (on both databases: ``ON CONFLICT DO NOTHING`` is spelled by each dialect)."""
+    app, api = any_app, make_api(any_app, any_app.test_client())
+    resolve = _service(app, "customers.resolve")
+    with api.session() as session:
+        first = resolve(session, email="race@shop.cn", publish=_publisher(app, session))
+    with api.session() as session:
+        assert insert_customer(session, [("phone", "", "+8613900000000"), ("email", "", "race@shop.cn")],
+                               "Late", None) is None
+        assert owners(session, [("phone", "", "+8613900000000")]) == {}
+    assert _customer_count(api) == 1
+    assert api.get(f"/customers/{first.public_id}").get_json()["emails"] == ["race@shop.cn"]
+
+
+def test_two_requests_resolving_one_new_shopper_at_once_share_one_profile(app: Flask, api: Api) -> None:
+    """PostgreSQL: the second waits on the first's uncommitted contact point, then finds its
+    profile; one customer, one ``customer.created``."""
+    resolve = _service(app, "customers.resolve")
+    engine = current_kernel(app).db.engine
+
+    def waiting_on_a_lock() -> int:
+        with engine.connect() as conn:
+            return int(conn.scalar(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND wait_event_type = 'Lock'"
+            )) or 0)
+
+    def second() -> Any:
+        with api.session() as session:
+            return resolve(session, email="rush@shop.cn", name="Second", publish=_publisher(app, session))
+
+    with ThreadPoolExecutor(1) as pool:
+        with api.session() as session:
+            first = resolve(session, email="rush@shop.cn", name="First", publish=_publisher(app, session))
+            later = pool.submit(second)
+            deadline = time.monotonic() + 20
+            while not waiting_on_a_lock() and not later.done() and time.monotonic() < deadline:
+                time.sleep(0.02)
+            assert waiting_on_a_lock() == 1  # the second insert waits on our uncommitted key
+        theirs = later.result(timeout=30)
+    assert theirs.id == first.id
+    assert _customer_count(api) == 1
+    assert api.events("customer.created") == [("customer.created", {"customer_id": first.public_id})]

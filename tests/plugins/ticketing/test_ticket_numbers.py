@@ -8,10 +8,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
+import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
 from ccokit.platform.kernel import current_kernel
 from ccokit.plugins.ticketing.services.numbering import next_number
@@ -93,3 +95,22 @@ def test_a_number_taken_on_sqlite_is_given_back_when_the_creation_rolls_back(sql
     db = current_kernel(sqlite_app).db
     assert _take_and_roll_back(db, tenant.tenant_id) == 1
     assert _take(db, tenant.tenant_id) == 1
+
+
+def test_the_number_function_keeps_a_scoped_transaction_to_its_tenant(app: Flask) -> None:
+    """PostgreSQL's ``ccokit_next_ticket_number`` refuses another tenant inside a transaction
+    scoped to one, changes nothing then, and leaves the caller's scope as it was."""
+    client = app.test_client()
+    mine, theirs = signup(client), signup(client)
+    db = current_kernel(app).db
+    _take(db, theirs.tenant_id)  # their counter row exists: 1
+    call = text("SELECT ccokit_next_ticket_number(:tenant, 'tickets')")
+    setting = text("SELECT current_setting('ccokit.tenant_id')")
+
+    with db.transaction(mine.tenant_id) as session:
+        assert session.scalar(call, {"tenant": mine.tenant_id}) == 1
+        assert session.scalar(setting) == str(mine.tenant_id)
+    with pytest.raises(DBAPIError, match="scoped to another tenant"), db.transaction(mine.tenant_id) as session:
+        session.scalar(call, {"tenant": theirs.tenant_id})
+    assert _take(db, theirs.tenant_id) == 2  # their counter did not move
+    assert _take(db, mine.tenant_id) == 2

@@ -12,18 +12,21 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
 from ccokit.plugins.customers.models import ContactPoint, Customer
 from ccokit.plugins.customers.services.errors import ContactTaken
-from ccokit_sdk.models import tenant_of
+from ccokit_sdk.ids import new_id
+from ccokit_sdk.models import tenant_of, utcnow
 
 __all__ = [
     "FIELD_OF_KIND",
     "ContactKey",
     "add_contacts",
     "claim",
+    "insert_customer",
     "keys_of_profile",
     "live_customer",
     "owners",
@@ -97,6 +100,46 @@ def live_customer(session: Session, customer_id: uuid.UUID, *, lean: bool = Fals
         customer = load(customer.merged_into_id)
         hops += 1
     return customer
+
+
+def insert_customer(
+    session: Session, keys: list[ContactKey], name: str | None, locale: str | None
+) -> uuid.UUID | None:
+    """Insert a customer owning ``keys`` (normalised, none owned a moment ago); its id, or
+    ``None`` when another transaction took one of the keys first (nothing is left behind then).
+
+    Two statements without a savepoint: the profile row, then its contact points with
+    ``ON CONFLICT DO NOTHING`` on the per-tenant unique key. A key taken meanwhile (PostgreSQL
+    waits for the other transaction to commit) comes back missing from ``RETURNING``, and the
+    profile is deleted again, its contact points with it (the foreign key cascades). This is
+    every new ticket's requester, so it stays off the ORM's unit of work.
+    """
+    tenant_id = tenant_of(session)
+    if tenant_id is None:
+        raise RuntimeError("customers are created in a tenant-scoped session")
+    customer_id, now = new_id(), utcnow()
+    session.execute(insert(Customer.__table__).values(
+        tenant_id=tenant_id, id=customer_id, name=name, name_key=name.casefold()[:200] if name else None,
+        locale=locale, created_at=now, updated_at=now, version=1,
+    ))
+    points = ContactPoint.__table__
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    added = session.execute(
+        dialect.insert(points)
+        .values([
+            {"tenant_id": tenant_id, "id": new_id(), "customer_id": customer_id, "kind": kind,
+             "channel": channel, "value": value, "created_at": now}
+            for kind, channel, value in dict.fromkeys(keys)
+        ])
+        .on_conflict_do_nothing(index_elements=["tenant_id", "kind", "channel", "value"])
+        .returning(points.c.kind, points.c.channel, points.c.value)
+    ).all()
+    if len(added) == len(set(keys)):  # every key is ours
+        return customer_id
+    session.execute(delete(Customer.__table__).where(
+        Customer.__table__.c.tenant_id == tenant_id, Customer.__table__.c.id == customer_id,
+    ))
+    return None
 
 
 def claim(

@@ -34,6 +34,7 @@ from ccokit.plugins.customers.services.contacts import (
     FIELD_OF_KIND,
     ContactKey,
     add_contacts,
+    insert_customer,
     live_customer,
     owners,
 )
@@ -208,19 +209,19 @@ def resolve_customer(
         return None
     if emit is None:
         raise TypeError("customers.resolve creates a customer here: pass publish=ctx.publish")
-    customer = Customer(name=clean_name, locale=clean_locale)
-    try:
-        with session.begin_nested():
-            add_contacts(customer, keys)
-            session.add(customer)
-    except IntegrityError:
+    customer_id = insert_customer(session, keys, clean_name, clean_locale)
+    if customer_id is None:
         # Someone created this shopper at the same moment: theirs is the profile.
         return resolve_customer(
             session, email=email, phone=phone, chat_id=chat_id, chat_channel=chat_channel,
             external_id=external_id, external_kind=external_kind, create=False, publish=emit,
         )
-    emit("customer.created", {"customer_id": public_id(customer)})
-    return customer_ref(customer, session)
+    created = CustomerRef(
+        id=customer_id, public_id=encode_public_id("cus", customer_id), name=clean_name,
+        locale=clean_locale, tier=None,
+    )
+    emit("customer.created", {"customer_id": created.public_id})
+    return created
 
 
 def _locale(locale: str | None) -> str | None:
