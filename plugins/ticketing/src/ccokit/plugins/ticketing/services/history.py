@@ -29,12 +29,13 @@ def record(
     via: str,
     at: datetime,
 ) -> None:
-    """Write one history row per changed field, in one INSERT, at once (the ticket's row must
-    exist: it is flushed first). Rows are never read back as objects in the write, so they are
-    inserted as plain values, without the unit of work's bookkeeping per row."""
+    """Write one history row per changed field, at once (the ticket's row must exist: it is
+    flushed first). Rows are never read back as objects in the write, so they go to the table
+    as plain values: one prepared INSERT run for every row in one round trip, without the ORM's
+    bulk bookkeeping (which cost more than the statement on a new ticket's seven or more rows)."""
     if not changes:
         return
-    session.execute(insert(TicketChange), [
+    session.execute(insert(TicketChange.__table__), [
         {
             "tenant_id": ticket.tenant_id, "id": new_id(), "ticket_id": ticket.id, "actor_kind": actor.kind,
             "actor_id": actor.id, "via": via, "field": name, "old": old, "new": new, "created_at": at,
