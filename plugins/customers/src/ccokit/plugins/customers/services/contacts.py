@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
@@ -68,14 +68,14 @@ def owners(session: Session, keys: Iterable[ContactKey]) -> dict[ContactKey, uui
         ordered = sorted(values)
         for start in range(0, len(ordered), _CHUNK):
             chunk = ordered[start:start + _CHUNK]
-            # One value (a ticket's requester, a chat) is the common case: a plain comparison
-            # spares the expanding IN its rendering on every execution.
-            wanted = ContactPoint.value == chunk[0] if len(chunk) == 1 else ContactPoint.value.in_(chunk)
-            rows = session.execute(
-                select(ContactPoint.value, ContactPoint.customer_id).where(
-                    ContactPoint.kind == kind, ContactPoint.channel == channel, wanted,
-                )
-            )
+            if len(chunk) == 1:
+                # One value (a ticket's requester, a chat) is the common case: a prepared
+                # comparison spares the expanding IN its rendering on every execution.
+                rows = session.execute(_OWNER_OF_ONE, {"kind": kind, "channel": channel, "value": chunk[0]})
+            else:
+                rows = session.execute(select(ContactPoint.value, ContactPoint.customer_id).where(
+                    ContactPoint.kind == kind, ContactPoint.channel == channel, ContactPoint.value.in_(chunk),
+                ))
             for value, customer_id in rows:
                 found[(kind, channel, value)] = customer_id
     return found
@@ -102,6 +102,25 @@ def live_customer(session: Session, customer_id: uuid.UUID, *, lean: bool = Fals
     return customer
 
 
+# Built once: a statement object is compiled once and keeps its cache key, where one built per
+# call is taken apart again on every execution to find its compiled form.
+_customers, _points = Customer.__table__, ContactPoint.__table__
+_INSERT_CUSTOMER = insert(_customers)
+_DELETE_CUSTOMER = delete(_customers).where(
+    _customers.c.tenant_id == bindparam("tenant_id"), _customers.c.id == bindparam("id")
+)
+_INSERT_POINTS = {
+    is_postgres: dialect.insert(_points)
+    .on_conflict_do_nothing(index_elements=["tenant_id", "kind", "channel", "value"])
+    .returning(_points.c.kind, _points.c.channel, _points.c.value)
+    for is_postgres, dialect in ((True, postgresql), (False, sqlite))
+}
+_OWNER_OF_ONE = select(ContactPoint.value, ContactPoint.customer_id).where(
+    ContactPoint.kind == bindparam("kind"), ContactPoint.channel == bindparam("channel"),
+    ContactPoint.value == bindparam("value"),
+)
+
+
 def insert_customer(
     session: Session, keys: list[ContactKey], name: str | None, locale: str | None
 ) -> uuid.UUID | None:
@@ -118,27 +137,22 @@ def insert_customer(
     if tenant_id is None:
         raise RuntimeError("customers are created in a tenant-scoped session")
     customer_id, now = new_id(), utcnow()
-    session.execute(insert(Customer.__table__).values(
-        tenant_id=tenant_id, id=customer_id, name=name, name_key=name.casefold()[:200] if name else None,
-        locale=locale, created_at=now, updated_at=now, version=1,
-    ))
-    points = ContactPoint.__table__
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    added = session.execute(
-        dialect.insert(points)
-        .values([
-            {"tenant_id": tenant_id, "id": new_id(), "customer_id": customer_id, "kind": kind,
-             "channel": channel, "value": value, "created_at": now}
-            for kind, channel, value in dict.fromkeys(keys)
-        ])
-        .on_conflict_do_nothing(index_elements=["tenant_id", "kind", "channel", "value"])
-        .returning(points.c.kind, points.c.channel, points.c.value)
-    ).all()
-    if len(added) == len(set(keys)):  # every key is ours
+    session.execute(_INSERT_CUSTOMER, {
+        "tenant_id": tenant_id, "id": customer_id, "name": name,
+        "name_key": name.casefold()[:200] if name else None, "locale": locale,
+        "created_at": now, "updated_at": now, "version": 1,
+    })
+    rows = [
+        {"tenant_id": tenant_id, "id": new_id(), "customer_id": customer_id, "kind": kind,
+         "channel": channel, "value": value, "created_at": now}
+        for kind, channel, value in dict.fromkeys(keys)
+    ]
+    insert_points = _INSERT_POINTS[session.get_bind().dialect.name == "postgresql"]
+    # One row (a ticket's requester) is one statement; several go as one multi-row INSERT.
+    added = session.execute(insert_points, rows[0] if len(rows) == 1 else rows).all()
+    if len(added) == len(rows):  # every key is ours
         return customer_id
-    session.execute(delete(Customer.__table__).where(
-        Customer.__table__.c.tenant_id == tenant_id, Customer.__table__.c.id == customer_id,
-    ))
+    session.execute(_DELETE_CUSTOMER, {"tenant_id": tenant_id, "id": customer_id})
     return None
 
 

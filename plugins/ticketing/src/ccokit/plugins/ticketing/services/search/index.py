@@ -109,13 +109,25 @@ def _previous(target: Any, name: str) -> Any:
     return deleted[0] if deleted else None
 
 
+#: A new ticket's row, built once per database kind (every ticket creation runs it).
+_INSERT_NEW = {
+    True: insert(_search).values(
+        head_terms=func.array_to_tsvector(bindparam("head", type_=ARRAY(Text))),
+        comment_terms=func.array_to_tsvector(bindparam("comment", type_=ARRAY(Text))),
+    ),
+    False: insert(_search),
+}
+
+
 def _ticket_inserted(_mapper: Mapper[Any], connection: Connection, ticket: Ticket) -> None:
     postgres = _is_postgres(connection)
-    connection.execute(insert(_search).values(
-        tenant_id=ticket.tenant_id, ticket_id=ticket.id, status=ticket.status,
-        head_terms=_stored(document_terms(ticket.subject, ticket.description)[:MAX_TERMS], postgres),
-        comment_terms=_stored([], postgres),
-    ))
+    terms = document_terms(ticket.subject, ticket.description)[:MAX_TERMS]
+    values = {"tenant_id": ticket.tenant_id, "ticket_id": ticket.id, "status": ticket.status}
+    if postgres:
+        values.update(head=list(terms), comment=[])
+    else:
+        values.update(head_terms=_stored(terms, postgres), comment_terms="")
+    connection.execute(_INSERT_NEW[postgres], values)
 
 
 def _ticket_updated(_mapper: Mapper[Any], connection: Connection, ticket: Ticket) -> None:
