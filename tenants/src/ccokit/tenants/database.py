@@ -132,12 +132,12 @@ class TenantSession(Session):
             side.close()
 
 
+_SET_TENANT = text(f"SELECT set_config('{TENANT_SETTING}', :value, true)")
+
+
 def _apply_setting(connection: Any, tenant_id: uuid.UUID | None) -> None:
     if connection.dialect.name == "postgresql":
-        connection.execute(
-            text("SELECT set_config(:name, :value, true)"),
-            {"name": TENANT_SETTING, "value": str(tenant_id) if tenant_id else ""},
-        )
+        connection.execute(_SET_TENANT, {"value": str(tenant_id) if tenant_id else ""})
 
 
 def is_tenant_table(table: FromClause) -> bool:
