@@ -12,7 +12,7 @@ from ccokit.plugins.ticketing.schemas.listing import FIELD_KEY, TAG
 from ccokit.plugins.ticketing.schemas.sla import TicketSlaSummarySchema
 from ccokit.plugins.ticketing.vocabulary import AUTHOR_KINDS, CATEGORIES, CHANNELS, PRIORITIES, STATUSES
 from ccokit_sdk.ids import InvalidPublicId, decode_public_id, encode_public_id
-from ccokit_sdk.schemas import PublicIdField
+from ccokit_sdk.schemas import AttributeSchema, PublicIdField
 
 __all__ = [
     "ChangePageSchema",
@@ -95,7 +95,7 @@ def _requester(ticket: Any) -> dict[str, Any]:
     }
 
 
-class TicketSchema(ma.Schema):
+class TicketSchema(AttributeSchema):
     id = PublicIdField("tkt", dump_only=True)
     number = fields.Integer(dump_only=True, metadata={"description": "The workspace's ticket number (#123)."})
     subject = fields.String()
@@ -162,7 +162,7 @@ class CommentCreateSchema(ma.Schema):
         return data
 
 
-class CommentSchema(ma.Schema):
+class CommentSchema(AttributeSchema):
     id = PublicIdField("cmt", dump_only=True)
     ticket_id = PublicIdField("tkt", dump_only=True)
     author_kind = fields.String()
@@ -209,7 +209,7 @@ def _actor_id(change: Any) -> str | None:
     return _author_id(change.actor_kind, change.actor_id)
 
 
-class ChangeSchema(ma.Schema):
+class ChangeSchema(AttributeSchema):
     """One changed field: ``custom_fields.<key>`` for custom fields, values as the API shows them."""
 
     id = PublicIdField("chg", dump_only=True)
