@@ -7,6 +7,7 @@ without anyone editing them.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import psycopg
@@ -15,7 +16,8 @@ from flask.testing import FlaskClient
 from sqlalchemy import Connection, make_url, text
 
 from ccokit.platform.config import Settings
-from ccokit.tenants.database import TENANT_SETTING, make_engine
+from ccokit.tenants.database import TENANT_SETTING, Database, make_engine
+from ccokit.tenants.registry import scope_to_tenant
 from ccokit.tenants.row_security import POLICY_NAME, tenant_tables
 from tests.conftest import PG_HOST, PG_PORT, TenantInfo
 
@@ -151,3 +153,32 @@ def test_rows_cannot_be_written_into_another_tenant(
         _insert_member_as(app_connection, b, a)
     with pytest.raises(Exception, match="row-level security"):
         _move_rows_as(app_connection, b, a)
+
+
+def test_the_first_statement_of_a_request_scopes_its_transaction(pg_settings: Settings, make_tenant: object) -> None:
+    """``scope_to_tenant`` applies the setting inside the tenant look-up (one round trip): the
+    transaction then sees the tenant's rows only; for an unknown tenant it is still applied; in
+    an open transaction it moves the scope like ``set_tenant``."""
+    a: TenantInfo = make_tenant()  # type: ignore[operator]
+    b: TenantInfo = make_tenant()  # type: ignore[operator]
+    db = Database(pg_settings.database_url)
+    count_members = text("SELECT count(DISTINCT tenant_id) FROM members")
+    setting = text(f"SELECT current_setting('{TENANT_SETTING}')")
+    try:
+        with db.session() as session:
+            summary = scope_to_tenant(session, a.tenant_id)
+            assert summary is not None
+            assert summary.id == a.tenant_id
+            assert session.scalar(setting) == str(a.tenant_id)
+            assert session.scalar(text("SELECT DISTINCT tenant_id FROM members")) == a.tenant_id
+            assert session.scalar(count_members) == 1
+            assert scope_to_tenant(session, b.tenant_id) is not None  # in the open transaction
+            assert session.scalar(setting) == str(b.tenant_id)
+            assert session.scalar(text("SELECT DISTINCT tenant_id FROM members")) == b.tenant_id
+        with db.session() as session:
+            nobody = uuid.uuid4()
+            assert scope_to_tenant(session, nobody) is None
+            assert session.scalar(setting) == str(nobody)
+            assert session.scalar(count_members) == 0
+    finally:
+        db.engine.dispose()

@@ -21,12 +21,12 @@ Sessions also keep what the process caches of a tenant's configuration honest: s
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import Engine, Table, and_, create_engine, event, text
+from sqlalchemy import Engine, Executable, Table, and_, create_engine, event, text
 from sqlalchemy.orm import ORMExecuteState, Session, UOWTransaction, sessionmaker, with_loader_criteria
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.sql import util as sql_util
@@ -52,6 +52,8 @@ T = TypeVar("T")
 # Keys of Session.info: the process's cache, the configuration version read in this
 # transaction, and the tenants whose configuration this transaction changed.
 _CACHE, _VERSION, _CHANGED = "configuration_cache", "configuration_version", "configuration_changed"
+#: Set while begin_scoped's statement opens the transaction: it applies the tenant setting itself.
+_INLINE_SETTING = "tenant_setting_inline"
 
 
 class TenantSession(Session):
@@ -79,6 +81,34 @@ class TenantSession(Session):
             self.info.pop(_VERSION, None)
         if changed and self.in_transaction():
             _apply_setting(self.connection(), tenant_id)
+
+    def begin_scoped(
+        self, tenant_id: uuid.UUID, statement: Executable, params: Mapping[str, Any]
+    ) -> list[Any]:
+        """PostgreSQL: scope the session to ``tenant_id`` and run ``statement`` as its
+        transaction's first; returns its rows.
+
+        The statement applies the row-level-security setting itself, with
+        ``set_config('ccokit.tenant_id', :tenant_setting, true)`` in its select list
+        (``tenant_setting`` is added to ``params`` here), and reads shared tables only. That
+        spares every authenticated request a round trip: its first statement, the tenant's row,
+        carries the setting. A statement that returns no row evaluated nothing, so the setting
+        is then applied by a statement of its own; in a transaction already open, it is applied
+        as :meth:`set_tenant` does, before the statement.
+        """
+        bound = {**params, "tenant_setting": str(tenant_id)}
+        if self.in_transaction():
+            self.set_tenant(tenant_id)
+            return list(self.execute(statement, bound).all())
+        self.set_tenant(tenant_id)
+        self.info[_INLINE_SETTING] = True
+        try:
+            rows = list(self.execute(statement, bound).all())
+        finally:
+            self.info.pop(_INLINE_SETTING, None)
+        if not rows:
+            _apply_setting(self.connection(), tenant_id)
+        return rows
 
     def cached_configuration(self, key: str, load: Callable[[TenantSession], T]) -> T:
         """``load(self)`` for this tenant, from the process's cache while the tenant's
@@ -392,7 +422,8 @@ def _stamp_and_check(session: Session, flush_context: UOWTransaction, instances:
 @event.listens_for(TenantSession, "after_begin")
 def _set_row_level_security(session: Session, transaction: Any, connection: Any) -> None:
     # A savepoint inherits the transaction's setting; setting it again would cost a round trip.
-    if not transaction.nested:
+    # A transaction opened by begin_scoped gets it from its first statement.
+    if not transaction.nested and not session.info.get(_INLINE_SETTING):
         _apply_setting(connection, session.info.get("tenant_id"))
 
 

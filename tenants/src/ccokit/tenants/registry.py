@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import Connection, MetaData, Uuid, bindparam, delete, func, select, text
 from sqlalchemy.orm import Session
 
-from ccokit.tenants.database import TenantSession
+from ccokit.tenants.database import TENANT_SETTING, TenantSession
 from ccokit.tenants.errors import EmailTaken, SlugTaken
 from ccokit.tenants.models import Member, Tenant
 from ccokit.tenants.passwords import hash_password, needs_rehash, verify_password
@@ -30,6 +30,7 @@ __all__ = [
     "find_tenant_by_slug",
     "get_tenant",
     "purge_tenant_rows",
+    "scope_to_tenant",
     "set_tenant_status",
     "tenant_summary",
 ]
@@ -73,10 +74,27 @@ _SUMMARY = select(
 ).where(Tenant.__table__.c.id == bindparam("tenant_id"))
 
 
+#: The same, applying the tenant's row-level-security setting as it reads (see begin_scoped).
+_SCOPE_AND_SUMMARY = select(
+    func.set_config(TENANT_SETTING, bindparam("tenant_setting"), True), *_SUMMARY.selected_columns,
+).where(Tenant.__table__.c.id == bindparam("tenant_id"))
+
+
 def tenant_summary(session: Session, tenant_id: uuid.UUID) -> TenantSummary | None:
     """The tenant's :class:`TenantSummary`, or ``None`` if there is no such tenant."""
     row = session.execute(_SUMMARY, {"tenant_id": tenant_id}).one_or_none()
     return TenantSummary(*row) if row is not None else None
+
+
+def scope_to_tenant(session: TenantSession, tenant_id: uuid.UUID) -> TenantSummary | None:
+    """Scope ``session`` to ``tenant_id`` and read the tenant's summary (``None`` if there is
+    no such tenant). On PostgreSQL one statement does both when it opens the transaction, as
+    for every authenticated request."""
+    if session.get_bind().dialect.name == "postgresql":
+        rows = session.begin_scoped(tenant_id, _SCOPE_AND_SUMMARY, {"tenant_id": tenant_id})
+        return TenantSummary(*rows[0][1:]) if rows else None
+    session.set_tenant(tenant_id)
+    return tenant_summary(session, tenant_id)
 
 
 def find_tenant_by_slug(session: Session, slug: str) -> Tenant | None:

@@ -32,7 +32,7 @@ from ccokit.platform.oauth.keys import ALGORITHM, SigningKeys
 from ccokit.platform.oauth.models import CLIENT_ID_PREFIX, OAuthClient, OAuthRevokedToken
 from ccokit.tenants.database import TenantSession
 from ccokit.tenants.models import Member
-from ccokit.tenants.registry import TenantSummary, tenant_summary
+from ccokit.tenants.registry import TenantSummary, scope_to_tenant
 from ccokit_sdk.ids import InvalidPublicId, decode_public_id, encode_public_id, new_id
 from ccokit_sdk.models import cached_configuration, utcnow
 
@@ -165,8 +165,7 @@ def verify_access_token(token: str, session: TenantSession) -> VerifiedToken:
     """
     claims = decode_access_token(token, current_kernel().settings)
     tenant_id = uuid.UUID(claims["tenant_id"])
-    session.set_tenant(tenant_id)
-    tenant = tenant_summary(session, tenant_id)
+    tenant = scope_to_tenant(session, tenant_id)
     if tenant is None or tenant.status == "deleted":
         raise InvalidAccessToken("no such tenant")
     session.remember_configuration_version(tenant.config_version)
