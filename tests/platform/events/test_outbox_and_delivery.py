@@ -6,7 +6,7 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from sqlalchemy import select, text, update
+from sqlalchemy import func, select, text, update
 
 from ccokit.platform.events.delivery import deliver, deliver_many, replay
 from ccokit.platform.events.models import EventDelivery, OutboxEvent
@@ -34,6 +34,43 @@ def test_an_event_exists_only_if_its_transaction_commits(kernel: Kernel, shop: T
     assert outbox_state(kernel, shop)["events"] == 0
     ping(kernel, shop, 2)
     assert outbox_state(kernel, shop)["events"] == 1
+
+
+def test_savepoints_keep_or_drop_their_events_and_all_are_written_at_commit(kernel: Kernel, shop: TenantInfo) -> None:
+    """Events wait in the session until the commit writes them together; one published in a
+    savepoint that rolls back is dropped, one in a savepoint that is released stays, and a
+    transaction that rolls back leaves nothing for the session's next one."""
+    with kernel.db.transaction(shop.tenant_id) as session:
+        publish(session, kernel.events, "test.pinged", {"n": 1})
+        with session.begin_nested():
+            publish(session, kernel.events, "test.pinged", {"n": 2})
+        try:
+            with session.begin_nested():
+                publish(session, kernel.events, "test.pinged", {"n": 3})
+                with session.begin_nested():
+                    publish(session, kernel.events, "test.pinged", {"n": 4})
+                raise RuntimeError("undo the savepoint")
+        except RuntimeError:
+            pass
+        session.flush()
+        # Not written yet: the commit writes them all.
+        assert session.scalar(select(func.count()).select_from(OutboxEvent)) == 0
+        publish(session, kernel.events, "test.pinged", {"n": 5})
+    with kernel.db.transaction(shop.tenant_id) as session:
+        rows = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+        assert [row.payload["n"] for row in rows] == [1, 2, 5]
+
+    session = kernel.db.session(shop.tenant_id)
+    try:
+        publish(session, kernel.events, "test.pinged", {"n": 6})
+        session.rollback()
+        publish(session, kernel.events, "test.pinged", {"n": 7})
+        session.commit()
+    finally:
+        session.close()
+    with kernel.db.transaction(shop.tenant_id) as session:
+        rows = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+        assert [row.payload["n"] for row in rows] == [1, 2, 5, 7]
 
 
 def test_payloads_are_checked_against_the_declared_schema(kernel: Kernel, shop: TenantInfo) -> None:

@@ -15,6 +15,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
 
 from ccokit.platform.events.models import OutboxEvent
 from ccokit.platform.events.registry import EventRegistry
@@ -25,6 +27,9 @@ from ccokit_sdk.jobs import JobFunction
 from ccokit_sdk.models import utcnow
 
 __all__ = ["InvalidEventPayload", "enqueue", "publish"]
+
+#: Keys of Session.info: events published and not yet added; savepoints' marks into that list.
+_PENDING, _MARKS = "outbox_pending", "outbox_savepoint_marks"
 
 
 class InvalidEventPayload(ValueError):
@@ -81,11 +86,54 @@ def enqueue(
 def _add(
     session: TenantSession, type_: str, payload: dict[str, Any], available_at: datetime | None
 ) -> uuid.UUID:
-    # The id (time-ordered: the relay's order) and the time are taken now; the row is written
-    # with the transaction's next flush, together with the other events of the same flush in
-    # one INSERT, instead of a flush and a statement per event.
+    # The id (time-ordered: the relay's order) and the time are taken now; the row joins the
+    # session when the transaction commits, so that every event of the transaction is written
+    # by the commit's flush in one INSERT (a ticket's creation publishes the new requester's
+    # customer.created before its own flush and ticket.created after it: two INSERTs before).
+    # Nothing reads the outbox in the transaction that writes it: the relay and the admin API
+    # read committed rows.
     row = OutboxEvent(
-        id=new_id(), type=type_, payload=payload, occurred_at=utcnow(), attempts=0, available_at=available_at
+        tenant_id=session.tenant_id, id=new_id(), type=type_, payload=payload, occurred_at=utcnow(),
+        attempts=0, available_at=available_at,
     )
-    session.add(row)
+    _pending(session).append(row)
     return row.id
+
+
+def _pending(session: Session) -> list[OutboxEvent]:
+    if not session.in_transaction():
+        session.begin()  # no statement yet: a rollback must still find a transaction to drop them
+    pending: list[OutboxEvent] = session.info.setdefault(_PENDING, [])
+    return pending
+
+
+@event.listens_for(TenantSession, "before_commit")
+def _write_pending(session: Session) -> None:
+    pending = session.info.get(_PENDING)
+    # before_commit fires when a savepoint is released too; the events wait for the real commit.
+    if pending and not session.in_nested_transaction():
+        session.add_all(pending)
+        pending.clear()
+
+
+@event.listens_for(TenantSession, "after_transaction_create")
+def _mark_savepoint(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.nested:
+        session.info.setdefault(_MARKS, {})[transaction] = len(_pending(session))
+
+
+@event.listens_for(TenantSession, "after_soft_rollback")
+def _drop_rolled_back(session: Session, previous: SessionTransaction) -> None:
+    """Events published in a savepoint or transaction that rolled back never happened."""
+    if previous.nested:
+        cut = session.info.get(_MARKS, {}).pop(previous, None)
+        if cut is not None:
+            del _pending(session)[cut:]
+    elif previous.parent is None:
+        session.info.pop(_PENDING, None)
+
+
+@event.listens_for(TenantSession, "after_transaction_end")
+def _forget_marks(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # released savepoints' marks go with their transaction
+        session.info.pop(_MARKS, None)
