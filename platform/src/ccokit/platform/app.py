@@ -85,7 +85,7 @@ def create_app(settings: Settings | None = None, *, plugins: Iterable[Plugin] | 
     host = PluginHost(discover_plugins() if plugins is None else plugins)
     kernel = Kernel(
         settings=settings,
-        db=Database(settings.database_url),
+        db=Database(settings.database_url, ping_idle_after=settings.database_ping_after),
         plugins=host,
         storage=open_storage(settings.storage_url, links=BlobLinks(settings.secret_key, settings.base_url)),
         redis=redis,

@@ -30,6 +30,8 @@ class Settings:
     database_url: str = "sqlite:///var/ccokit.db"
     #: The role that owns the tables and runs migrations; defaults to ``database_url``.
     migration_database_url: str | None = None
+    #: A pooled PostgreSQL connection idle longer than this is pinged before use (0: always).
+    database_ping_after: float = 1.0
     redis_url: str | None = None
     storage_url: str = "file://var/blobs"
     secret_key: str = ""
@@ -198,6 +200,7 @@ def load_settings(env: Mapping[str, str] | None = None, **overrides: Any) -> Set
     settings = Settings(
         database_url=database_url,
         migration_database_url=migration_url,
+        database_ping_after=_float(env, "CCOKIT_DATABASE_PING_AFTER_SECONDS", 1.0, 0.0, 3600),
         redis_url=redis_url,
         storage_url=storage_url,
         secret_key=secret_key,

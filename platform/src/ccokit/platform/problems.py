@@ -12,6 +12,7 @@ import logging
 from typing import Any
 
 from flask import Flask, Response, g, json, request
+from sqlalchemy.exc import DBAPIError
 from werkzeug.exceptions import HTTPException
 
 from ccokit.platform.messages import translate
@@ -108,5 +109,10 @@ def install_error_handlers(app: Flask) -> None:
     def _unhandled(error: Exception) -> Response:
         if isinstance(error, HTTPException):
             return problem_for_http_exception(error)
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            # The database dropped this connection (a restart, a failover): nothing was written,
+            # and the pool has already replaced its connections, so asking again will work.
+            log.warning("database_connection=lost on %s %s: %s", request.method, request.path, error.orig)
+            return problem_response(503, headers={"Retry-After": "1"})
         log.exception("unhandled error on %s %s", request.method, request.path)
         return problem_response(500)

@@ -41,6 +41,7 @@ from ccokit.tenants.configuration_cache import (
     read_version,
 )
 from ccokit.tenants.errors import TenantContextMissing, TenantMismatch
+from ccokit.tenants.idle_ping import ping_when_idle
 from ccokit_sdk.models import TenantConfiguration, TenantScoped
 
 __all__ = ["TENANT_SETTING", "Database", "TenantSession", "is_tenant_table", "make_engine"]
@@ -436,8 +437,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """Create an engine with ccokit's defaults for PostgreSQL (psycopg 3) and SQLite."""
+def make_engine(url: str, *, ping_idle_after: float = 1.0, **kwargs: Any) -> Engine:
+    """Create an engine with ccokit's defaults for PostgreSQL (psycopg 3) and SQLite.
+
+    A PostgreSQL connection is pinged before use when it has been idle for more than
+    ``ping_idle_after`` seconds (:mod:`.idle_ping`); 0 pings on every checkout."""
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url[len("postgresql://"):]
     if url.startswith("sqlite"):
@@ -447,10 +451,15 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    kwargs.setdefault("pool_pre_ping", True)
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 20)
-    return create_engine(url, **kwargs)
+    if ping_idle_after <= 0:
+        kwargs.setdefault("pool_pre_ping", True)
+        return create_engine(url, **kwargs)
+    kwargs.setdefault("pool_use_lifo", True)
+    engine = create_engine(url, **kwargs)
+    ping_when_idle(engine, ping_idle_after)
+    return engine
 
 
 class Database:

@@ -201,7 +201,8 @@ def resolve_customer(
     emit = _publisher(session, publish)
     taken = owners(session, keys)
     owner = next((taken[key] for key in keys if key in taken), None)
-    customer = live_customer(session, owner) if owner is not None else None
+    # Lean: a returning shopper's contact points are loaded only if one is to be added.
+    customer = live_customer(session, owner, lean=True) if owner is not None else None
     if customer is not None:
         _enrich(session, customer, [k for k in keys if k not in taken], clean_name, clean_locale, emit)
         return customer_ref(customer, session)
