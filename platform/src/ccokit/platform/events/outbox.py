@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import marshmallow as ma
-from sqlalchemy import event
+from sqlalchemy import event, insert
 from sqlalchemy.orm import Session, SessionTransaction
 
 from ccokit.platform.events.models import OutboxEvent
@@ -86,25 +86,31 @@ def enqueue(
 def _add(
     session: TenantSession, type_: str, payload: dict[str, Any], available_at: datetime | None
 ) -> uuid.UUID:
-    # The id (time-ordered: the relay's order) and the time are taken now; the row joins the
-    # session when the transaction commits, so that every event of the transaction is written
-    # by the commit's flush in one INSERT (a ticket's creation publishes the new requester's
-    # customer.created before its own flush and ticket.created after it: two INSERTs before).
-    # Nothing reads the outbox in the transaction that writes it: the relay and the admin API
-    # read committed rows.
-    row = OutboxEvent(
-        tenant_id=session.tenant_id, id=new_id(), type=type_, payload=payload, occurred_at=utcnow(),
-        attempts=0, available_at=available_at,
-    )
+    # The id (time-ordered: the relay's order) and the time are taken now; the row is written
+    # when the transaction commits, so that every event of the transaction goes to the table in
+    # one statement (a ticket's creation publishes the new requester's customer.created before
+    # its own flush and ticket.created after it). Nothing reads the outbox in the transaction
+    # that writes it: the relay and the admin API read committed rows.
+    row = {
+        "tenant_id": session.tenant_id, "id": new_id(), "type": type_, "payload": payload,
+        "occurred_at": utcnow(), "dispatched_at": None, "completed_at": None, "attempts": 0,
+        "available_at": available_at,
+    }
     _pending(session).append(row)
-    return row.id
+    return row["id"]
 
 
-def _pending(session: Session) -> list[OutboxEvent]:
+def _pending(session: Session) -> list[dict[str, Any]]:
     if not session.in_transaction():
         session.begin()  # no statement yet: a rollback must still find a transaction to drop them
-    pending: list[OutboxEvent] = session.info.setdefault(_PENDING, [])
+    pending: list[dict[str, Any]] = session.info.setdefault(_PENDING, [])
     return pending
+
+
+#: Built once, so that each commit finds its compiled form by a kept cache key. A Core insert,
+#: not ORM objects: the rows are never read back in the transaction, and the unit of work's
+#: bookkeeping for them cost more than the statement itself.
+_INSERT_EVENTS = insert(OutboxEvent.__table__)
 
 
 @event.listens_for(TenantSession, "before_commit")
@@ -112,8 +118,9 @@ def _write_pending(session: Session) -> None:
     pending = session.info.get(_PENDING)
     # before_commit fires when a savepoint is released too; the events wait for the real commit.
     if pending and not session.in_nested_transaction():
-        session.add_all(pending)
+        rows = list(pending)
         pending.clear()
+        session.execute(_INSERT_EVENTS, rows)
 
 
 @event.listens_for(TenantSession, "after_transaction_create")
