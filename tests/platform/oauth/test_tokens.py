@@ -19,7 +19,7 @@ import psycopg
 import pytest
 from flask import Flask
 from joserfc import jwt
-from joserfc.jwk import RSAKey
+from joserfc.jwk import KeySet, RSAKey
 from sqlalchemy import event, func, select
 
 from ccokit.platform.config import Settings
@@ -126,6 +126,37 @@ def test_verifying_reads_no_key_and_checks_revocations_against_the_configuration
     assert not [s for s in statements if "oauth_signing_keys" in s]
     assert not [s for s in statements if "oauth_revoked_tokens" in s]
     assert len([s for s in statements if "config_version" in s]) == 3  # one read per verification
+
+
+def test_a_verified_token_is_not_decoded_again_until_the_key_ring_changes(
+    app: Flask, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = _verify(app, token)
+    decodes: list[str] = []
+    real_decode = jwt.decode
+
+    def counting_decode(value: str, *args: Any, **kwargs: Any) -> Any:
+        decodes.append(value)
+        return real_decode(value, *args, **kwargs)
+
+    monkeypatch.setattr(jwt, "decode", counting_decode)
+    assert _verify(app, token) == first
+    assert decodes == []
+    # A reloaded or rotated ring is a new KeySet object: the token is checked against it.
+    real_keys = SigningKeys.verification_keys
+    monkeypatch.setattr(SigningKeys, "verification_keys", lambda self: KeySet(list(real_keys(self).keys)))
+    assert _verify(app, token) == first
+    assert decodes == [token]
+
+
+def test_a_verified_token_is_refused_once_it_expires(
+    app: Flask, token: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    claims = _verify(app, token)
+    later = claims["exp"] + 60
+    monkeypatch.setattr(time, "time", lambda: float(later))
+    with pytest.raises(InvalidAccessToken, match="expired"):
+        _verify(app, token)
 
 
 def test_a_revoked_token_or_client_is_refused(app: Flask, token: str, tenant: TenantInfo) -> None:

@@ -54,6 +54,16 @@ _LEEWAY = 10  # seconds of clock skew tolerated between pods
 _REQUIRED = ("iss", "sub", "aud", "exp", "iat", "jti", "client_id", "tenant_id", "role")
 
 
+#: Tokens this process has verified: a client sends the same token for up to 15 minutes, and
+#: checking its signature and claims again on every request cost a few percent of each. An entry
+#: names the key ring that verified the token (a rotation or the ring's periodic reload makes a
+#: new ring, and the token is verified again against it), the issuer and audience checked, and
+#: the claims; it serves only until the token expires. Revocation is not cached here:
+#: :func:`verify_access_token` checks it on every request.
+_VERIFIED: dict[str, tuple[object, str, str, dict[str, Any]]] = {}
+_VERIFIED_LIMIT = 4096
+
+
 class InvalidAccessToken(Exception):
     """The bearer token is malformed, forged, expired, revoked or not an access token of ours."""
 
@@ -119,20 +129,28 @@ def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
     if not isinstance(token, str) or token.count(".") != 2 or len(token) > 8192:
         raise InvalidAccessToken("not a JWT")
     keys = signing_keys()
+    ring = keys.verification_keys()
+    issuer, aud = settings.base_url, audience(settings)
+    known = _VERIFIED.get(token)
+    if known is not None and known[0] is ring and known[1] == issuer and known[2] == aud:
+        if time.time() > known[3]["exp"] + _LEEWAY:
+            raise InvalidAccessToken("the token has expired")
+        return dict(known[3])
     try:
         try:
-            decoded = jwt.decode(token, keys.verification_keys(), algorithms=[ALGORITHM])
+            decoded = jwt.decode(token, ring, algorithms=[ALGORITHM])
         except InvalidKeyIdError:
             # Perhaps another pod rotated the key ring since we cached it.
             if not keys.refresh_for_unknown_kid():
                 raise
-            decoded = jwt.decode(token, keys.verification_keys(), algorithms=[ALGORITHM])
+            ring = keys.verification_keys()
+            decoded = jwt.decode(token, ring, algorithms=[ALGORITHM])
         if str(decoded.header.get("typ", "")).lower() not in _TYPES:
             raise InvalidAccessToken("not an access token (typ)")
         registry = JWTClaimsRegistry(
             leeway=_LEEWAY,
-            iss={"essential": True, "value": settings.base_url},
-            aud={"essential": True, "value": audience(settings)},
+            iss={"essential": True, "value": issuer},
+            aud={"essential": True, "value": aud},
             **{name: {"essential": True} for name in _REQUIRED if name not in ("iss", "aud")},  # type: ignore[arg-type]
         )
         registry.validate(decoded.claims)
@@ -145,6 +163,9 @@ def decode_access_token(token: str, settings: Settings) -> dict[str, Any]:
         decode_public_id(CLIENT_ID_PREFIX, claims["client_id"])
     except (ValueError, InvalidPublicId) as exc:
         raise InvalidAccessToken("malformed claims") from exc
+    if len(_VERIFIED) >= _VERIFIED_LIMIT:
+        _VERIFIED.clear()  # simpler than LRU; the busy tokens come back within a request each
+    _VERIFIED[token] = (ring, issuer, aud, dict(claims))
     return claims
 
 
