@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from ccokit.platform.events.outbox import publish
 from ccokit.platform.kernel import current_kernel
 from ccokit.plugins.customers.models import Customer
-from ccokit.plugins.customers.services.contacts import insert_customer, owners
+from ccokit.plugins.customers.services.contacts import insert_customer, owner_or_new_customer, owners
 from ccokit_sdk.ids import decode_public_id
 from tests.plugins.customers.conftest import Api, make_api
 
@@ -201,3 +201,20 @@ def test_two_requests_resolving_one_new_shopper_at_once_share_one_profile(app: F
     assert theirs.id == first.id
     assert _customer_count(api) == 1
     assert api.events("customer.created") == [("customer.created", {"customer_id": first.public_id})]
+
+
+def test_one_statement_finds_the_owner_or_creates_a_profile_owning_the_key(app: Flask, api: Api) -> None:
+    """PostgreSQL's path for a single contact point (every new ticket's requester)."""
+    key = ("email", "", "one@shop.cn")
+    with api.session() as session:
+        owner, created = owner_or_new_customer(session, key, "One", "zh-CN")
+        session.commit()
+    assert owner is None
+    assert created is not None
+    with api.session() as session:
+        assert owner_or_new_customer(session, key, "Someone else", None) == (created, None)
+        assert owners(session, [key]) == {key: created}
+        profile = session.get(Customer, (api.tenant.tenant_id, created))
+        assert profile is not None
+        assert (profile.name, profile.name_key, profile.locale) == ("One", "one", "zh-CN")
+    assert _customer_count(api) == 1

@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import String, Uuid, bindparam, delete, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
@@ -29,6 +29,7 @@ __all__ = [
     "insert_customer",
     "keys_of_profile",
     "live_customer",
+    "owner_or_new_customer",
     "owners",
     "set_contacts",
 ]
@@ -154,6 +155,60 @@ def insert_customer(
         return customer_id
     session.execute(_DELETE_CUSTOMER, {"tenant_id": tenant_id, "id": customer_id})
     return None
+
+
+#: The owner of one contact point, or a new profile owning it, in one statement (PostgreSQL).
+#: ``owner`` reads the key; only if nobody owns it, ``profile`` inserts the customer and
+#: ``point`` its contact point (the profile's row, inserted by the same statement, satisfies the
+#: foreign key). A key another transaction took meanwhile makes ``point`` insert nothing (after
+#: waiting for that transaction), and the caller deletes the orphaned profile.
+_OWNER_OR_NEW = text("""
+WITH owner AS (
+    SELECT customer_id FROM customer_contact_points
+    WHERE tenant_id = :tenant_id AND kind = :kind AND channel = :channel AND value = :value
+), profile AS (
+    INSERT INTO customers (tenant_id, id, name, name_key, locale, created_at, updated_at, version)
+    SELECT :tenant_id, :id, :name, :name_key, :locale, :now, :now, 1
+    WHERE NOT EXISTS (SELECT FROM owner)
+    RETURNING id
+), point AS (
+    INSERT INTO customer_contact_points (tenant_id, id, customer_id, kind, channel, value, created_at)
+    SELECT :tenant_id, :point_id, profile.id, :kind, :channel, :value, :now FROM profile
+    ON CONFLICT (tenant_id, kind, channel, value) DO NOTHING
+    RETURNING customer_id
+)
+SELECT (SELECT customer_id FROM owner), (SELECT id FROM profile), (SELECT customer_id FROM point)
+""").bindparams(
+    *(bindparam(name, type_=Uuid()) for name in ("tenant_id", "id", "point_id")),
+    *(bindparam(name, type_=String()) for name in ("kind", "channel", "value", "name", "name_key", "locale")),
+    bindparam("now", type_=Customer.__table__.c.created_at.type),
+)
+
+
+def owner_or_new_customer(
+    session: Session, key: ContactKey, name: str | None, locale: str | None
+) -> tuple[uuid.UUID | None, uuid.UUID | None]:
+    """On PostgreSQL: ``(owner, None)`` if a customer owns ``key`` (normalised), else
+    ``(None, new)`` with a new customer owning it, in one round trip; ``(None, None)`` if another
+    transaction took the key at the same moment (nothing is left behind then).
+
+    What a new ticket's requester needs: the look-up and, for a first-time shopper, the two
+    inserts, which :func:`owners` and :func:`insert_customer` do in three statements elsewhere.
+    """
+    tenant_id = tenant_of(session)
+    if tenant_id is None:
+        raise RuntimeError("customers are created in a tenant-scoped session")
+    kind, channel, value = key
+    owner, profile, created = session.execute(_OWNER_OR_NEW, {
+        "tenant_id": tenant_id, "id": new_id(), "point_id": new_id(), "kind": kind, "channel": channel,
+        "value": value, "name": name, "name_key": name.casefold()[:200] if name else None,
+        "locale": locale, "now": utcnow(),
+    }).one()
+    if owner is not None or created is not None:
+        return owner, created
+    if profile is not None:
+        session.execute(_DELETE_CUSTOMER, {"tenant_id": tenant_id, "id": profile})
+    return None, None
 
 
 def claim(

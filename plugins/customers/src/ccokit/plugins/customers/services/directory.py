@@ -36,6 +36,7 @@ from ccokit.plugins.customers.services.contacts import (
     add_contacts,
     insert_customer,
     live_customer,
+    owner_or_new_customer,
     owners,
 )
 from ccokit.plugins.customers.services.errors import Publish
@@ -199,7 +200,24 @@ def resolve_customer(
     clean_name = name.strip()[:200] or None if name else None
     clean_locale = _locale(locale)
     emit = _publisher(session, publish)
-    taken = owners(session, keys)
+
+    def theirs() -> CustomerRef | None:
+        # Someone created this shopper at the same moment: theirs is the profile.
+        return resolve_customer(
+            session, email=email, phone=phone, chat_id=chat_id, chat_channel=chat_channel,
+            external_id=external_id, external_kind=external_kind, create=False, publish=emit,
+        )
+
+    if create and emit is not None and len(keys) == 1 and session.get_bind().dialect.name == "postgresql":
+        # One contact point (a ticket's requester, a chat): look up or create in one statement.
+        owner, customer_id = owner_or_new_customer(session, keys[0], clean_name, clean_locale)
+        if customer_id is not None:
+            return _created(customer_id, clean_name, clean_locale, emit)
+        if owner is None:
+            return theirs()
+        taken = {keys[0]: owner}
+    else:
+        taken = owners(session, keys)
     owner = next((taken[key] for key in keys if key in taken), None)
     # Lean: a returning shopper's contact points are loaded only if one is to be added.
     customer = live_customer(session, owner, lean=True) if owner is not None else None
@@ -210,16 +228,16 @@ def resolve_customer(
         return None
     if emit is None:
         raise TypeError("customers.resolve creates a customer here: pass publish=ctx.publish")
-    customer_id = insert_customer(session, keys, clean_name, clean_locale)
+    # A key with an owner whose profile is gone cannot be given to a new one either.
+    customer_id = insert_customer(session, keys, clean_name, clean_locale) if not taken else None
     if customer_id is None:
-        # Someone created this shopper at the same moment: theirs is the profile.
-        return resolve_customer(
-            session, email=email, phone=phone, chat_id=chat_id, chat_channel=chat_channel,
-            external_id=external_id, external_kind=external_kind, create=False, publish=emit,
-        )
+        return theirs()
+    return _created(customer_id, clean_name, clean_locale, emit)
+
+
+def _created(customer_id: uuid.UUID, name: str | None, locale: str | None, emit: Publish) -> CustomerRef:
     created = CustomerRef(
-        id=customer_id, public_id=encode_public_id("cus", customer_id), name=clean_name,
-        locale=clean_locale, tier=None,
+        id=customer_id, public_id=encode_public_id("cus", customer_id), name=name, locale=locale, tier=None,
     )
     emit("customer.created", {"customer_id": created.public_id})
     return created
