@@ -6,9 +6,11 @@ What a merchant with a long history meets every day, measured over HTTP against 
 1. **Create** a ticket (``POST /tickets`` with a requester the customers plugin resolves) at
    ``--concurrency``: tickets per second and p50/p99 (goal: >= 300/s with two workers). Rounds
    of creation alternate with rounds of the same app's bare JSON endpoint (``GET /healthz``),
-   the baseline measured in the same run: the shared machines differ up to threefold in speed,
-   and the ratio of the two is what compares runs on different machines (the goal's machine
-   served about 3,800/s from a bare endpoint, so the goal is a ratio of 0.079).
+   the baseline measured in the same run, so that runs on the shared machines (noisy, and
+   differing in speed) can be compared by their ratio. The goal stays 300/s: its machine served
+   about 3,800/s from a bare endpoint, a ratio of 0.079, but that was a minimal Flask app, not
+   this app's ``/healthz`` through this load generator (both cost more), so the ratio is for
+   tracking, not a verdict.
 2. **List** a filtered view's first page (open tickets; open logistics tickets by last update; a
    saved view of open and pending after-sales tickets), and a **deep page**: the open-tickets list
    from a cursor tens of thousands of rows in (goal for both: p99 <= 50 ms).
@@ -287,9 +289,10 @@ def _shifted(request: Any, offset: int, client: KeepAliveClient, i: int) -> tupl
     return request(client, offset + i)  # type: ignore[no-any-return]
 
 
-#: What the issue's machine served from a bare JSON endpoint of a Flask app with two workers
-#: (stated in the routing issue next to the creation goal's machine): the yardstick that turns
-#: the 300/s goal into this machine's terms, since the shared machines differ up to threefold.
+#: What the goal's machine served from a bare JSON endpoint of a Flask app with two workers
+#: (stated in the routing issue): printed beside this run's baseline to track the ratio. Not
+#: like for like: this baseline is the app's own /healthz (its middleware included) driven by
+#: this Python load generator, which shares the two cores.
 REFERENCE_BASELINE_PER_S = 3800
 CREATE_GOAL_PER_S = 300
 
@@ -449,11 +452,11 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
                   f"{args.rounds} rounds alternating with the bare JSON baseline (GET /healthz)", flush=True)
             created, create_per_s, baseline_per_s = measure_create(url, headers, corpus, args)
             report("create", created, f"{create_per_s:.0f}/s; goal >= {CREATE_GOAL_PER_S}/s")
-            scaled_goal = CREATE_GOAL_PER_S * baseline_per_s / REFERENCE_BASELINE_PER_S
-            print(f"  baseline   {baseline_per_s:.0f}/s (the goal's machine: about "
-                  f"{REFERENCE_BASELINE_PER_S}/s); create/baseline {create_per_s / baseline_per_s:.4f}, "
-                  f"the goal's {CREATE_GOAL_PER_S / REFERENCE_BASELINE_PER_S:.4f} "
-                  f"({CREATE_GOAL_PER_S}/s there is {scaled_goal:.0f}/s here)", flush=True)
+            print(f"  baseline   {baseline_per_s:.0f}/s (GET /healthz); create/baseline "
+                  f"{create_per_s / baseline_per_s:.4f} (the goal's machine: {CREATE_GOAL_PER_S}/s "
+                  f"against about {REFERENCE_BASELINE_PER_S}/s from a minimal Flask app, "
+                  f"{CREATE_GOAL_PER_S / REFERENCE_BASELINE_PER_S:.4f}; not like for like, see "
+                  f"bench/README.md)", flush=True)
             print(f"reads: {args.rounds} alternating rounds at concurrency {args.read_concurrency}; "
                   f"{open_count:,} open tickets, deep cursors 25-100% in", flush=True)
             reads, by_query = measure_reads(url, headers, view.json()["id"], cursors, tickets, args)
