@@ -89,3 +89,26 @@ def test_a_page_of_5_or_50_tickets_costs_the_same(app: Flask) -> None:
             costs.setdefault(name, []).append(_cost(app, client, url, auth))
     for name, (small, large) in costs.items():
         assert small == large, name
+
+
+def test_creating_a_ticket_for_a_new_shopper_costs_six_statements(app: Flask) -> None:
+    """PostgreSQL: the tenant's row, the requester (looked up and created in one), the number,
+    the ticket with its search row, the history rows and the events; nothing read back, since
+    the new ticket joins the session with every column set. The row is searchable at once."""
+    client, _tenant, auth = _workspace(app)
+
+    def create(email: str) -> Any:
+        return client.post(f"{API}/tickets", headers=auth, json={
+            "subject": "蓝牙耳机 破损", "description": "The left earbud arrived cracked",
+            "requester": {"email": email}, "channel": "chat", "category": "after_sales",
+        })
+
+    warm = create("warm@shop.cn")
+    assert warm.status_code == 201
+    with counting(app) as statements:
+        resp = create("new@shop.cn")
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    assert len(statements) == 6, statements
+    assert resp.get_json()["version"] == 1
+    found = client.get(f"{API}/search", query_string={"q": "earbud"}, headers=auth).get_json()["items"]
+    assert {hit["id"] for hit in found} == {warm.get_json()["id"], resp.get_json()["id"]}
