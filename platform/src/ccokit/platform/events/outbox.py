@@ -93,9 +93,8 @@ def _add(
     # that writes it: the relay and the admin API read committed rows.
     row = {
         "tenant_id": session.tenant_id, "id": new_id(), "type": type_, "payload": payload,
-        "occurred_at": utcnow(), "dispatched_at": None, "completed_at": None, "attempts": 0,
-        "available_at": available_at,
-    }
+        "occurred_at": utcnow(), "available_at": available_at,
+    }  # the other columns take their defaults (no attempts, not dispatched)
     _pending(session).append(row)
     return row["id"]
 
@@ -124,6 +123,15 @@ FROM json_array_elements(CAST(:rows AS json)) AS e
 """).bindparams(bindparam("rows", type_=String()))
 
 
+def _json_value(value: Any) -> str:
+    """Ids and times of outbox rows as PostgreSQL reads them back (``::uuid``, ``::timestamptz``)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"not JSON: {type(value).__name__}")
+
+
 @event.listens_for(TenantSession, "before_commit")
 def _write_pending(session: Session) -> None:
     pending = session.info.get(_PENDING)
@@ -132,12 +140,7 @@ def _write_pending(session: Session) -> None:
         rows = list(pending)
         pending.clear()
         if session.get_bind().dialect.name == "postgresql":
-            session.execute(_INSERT_EVENTS_FROM_JSON, {"rows": json.dumps([
-                {"tenant_id": str(row["tenant_id"]), "id": str(row["id"]), "type": row["type"],
-                 "payload": row["payload"], "occurred_at": row["occurred_at"].isoformat(),
-                 "available_at": row["available_at"].isoformat() if row["available_at"] else None}
-                for row in rows
-            ], ensure_ascii=False)})
+            session.execute(_INSERT_EVENTS_FROM_JSON, {"rows": json.dumps(rows, default=_json_value)})
         else:
             session.execute(_INSERT_EVENTS, rows)
 

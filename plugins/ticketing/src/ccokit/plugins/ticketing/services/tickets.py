@@ -226,18 +226,18 @@ def _insert(session: Session, ticket: Ticket) -> None:
     if tenant_id is None or ticket.tenant_id not in (None, tenant_id):
         raise RuntimeError("a new ticket is written in its own tenant's scoped session")
     ticket.tenant_id, ticket.version = tenant_id, 1
-    values: dict[str, Any] = {}
-    for attr in _COLUMN_ATTRS:
-        if attr.key not in ticket.__dict__:
-            setattr(ticket, attr.key, _default(attr.columns[0]))
-        values[f"t_{attr.columns[0].name}"] = getattr(ticket, attr.key)
-    values["head"] = new_ticket_terms(ticket)
+    values: dict[str, Any] = {"head": new_ticket_terms(ticket), "comment": []}
+    for key, parameter, column in _COLUMNS:
+        if key not in ticket.__dict__:
+            setattr(ticket, key, _default(column))
+        values[parameter] = getattr(ticket, key)
     session.execute(INSERT_TICKET_AND_SEARCH_ROW, values)
     make_transient_to_detached(ticket)
     session.add(ticket)
 
 
-_COLUMN_ATTRS = tuple(inspect(Ticket).column_attrs)
+#: Per column of ``tickets``: the model's attribute, the statement's parameter, the column.
+_COLUMNS = tuple((a.key, f"t_{a.columns[0].name}", a.columns[0]) for a in inspect(Ticket).column_attrs)
 
 
 def _default(column: Any) -> Any:

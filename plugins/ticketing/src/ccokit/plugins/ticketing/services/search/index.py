@@ -129,17 +129,15 @@ def new_ticket_terms(ticket: Ticket) -> list[str]:
 #: PostgreSQL: a new ticket's row and its search row in one statement (the ticket's insert as a
 #: data-modifying CTE; the search row's foreign key sees it). For the creation path, which
 #: writes the ticket without the unit of work (see ``services.tickets``); the ticket's
-#: parameters are its columns' names prefixed ``t_``, the terms are ``head``.
+#: parameters are its columns' names prefixed ``t_``, the terms ``head`` and ``comment``.
 _tickets = Ticket.__table__
 _NEW_TICKET = insert(_tickets).values(
     {c.name: bindparam(f"t_{c.name}", type_=c.type) for c in _tickets.columns}
 ).cte("new_ticket")
-INSERT_TICKET_AND_SEARCH_ROW = insert(_search).values(
+INSERT_TICKET_AND_SEARCH_ROW = _INSERT_NEW[True].values(
     tenant_id=bindparam("t_tenant_id", type_=_tickets.c.tenant_id.type),
     ticket_id=bindparam("t_id", type_=_tickets.c.id.type),
     status=bindparam("t_status", type_=_tickets.c.status.type),
-    head_terms=func.array_to_tsvector(bindparam("head", type_=ARRAY(Text))),
-    comment_terms=func.array_to_tsvector(cast(literal([], ARRAY(Text)), ARRAY(Text))),
 ).add_cte(_NEW_TICKET)
 
 
@@ -148,7 +146,7 @@ def _ticket_inserted(_mapper: Mapper[Any], connection: Connection, ticket: Ticke
     terms = new_ticket_terms(ticket)
     values = {"tenant_id": ticket.tenant_id, "ticket_id": ticket.id, "status": ticket.status}
     if postgres:
-        values.update(head=list(terms), comment=[])
+        values.update(head=terms, comment=[])
     else:
         values.update(head_terms=_stored(terms, postgres), comment_terms="")
     connection.execute(_INSERT_NEW[postgres], values)
