@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import socket
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
@@ -18,29 +18,12 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.serving import make_server
 
-from ccokit.platform.app import create_app
-from ccokit.platform.config import Settings
 from ccokit.platform.kernel import current_kernel
 from ccokit.tenants.models import Tenant
 from ccokit.tenants.plans import PLANS
 from tests.conftest import bearer, issue_token, signup
 
 MEMBER = {"display_name": "Agent", "role": "agent", "password": "x" * 12}
-
-
-@pytest.fixture
-def build(pg_settings: Settings) -> Iterator[Callable[..., Flask]]:
-    apps: list[Flask] = []
-
-    def make(**overrides: object) -> Flask:
-        app = create_app(pg_settings.with_overrides(**overrides))
-        app.config["TESTING"] = True
-        apps.append(app)
-        return app
-
-    yield make
-    for app in apps:
-        current_kernel(app).db.dispose()
 
 
 def _rate_headers(resp: object) -> dict[str, int]:

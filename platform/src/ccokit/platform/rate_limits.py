@@ -5,7 +5,8 @@ it carries a valid token (from the plan's ``requests_per_minute``, or ``CCOKIT_T
 for every plan), the client IP's otherwise (``CCOKIT_PUBLIC_RATE_LIMIT``). Keying by tenant, not
 by token or IP, is what keeps one merchant's burst from slowing another: each tenant has its own
 counter, and a tenant cannot get more by minting tokens. The counters live in Redis (shared by
-every web process) with flask-limiter's sliding-window counter; sign-up, the token endpoint and
+every web process) with flask-limiter's sliding-window counter, counted and read back for the
+headers in one round trip (``rate_limit_storage.py``); sign-up, the token endpoint and
 the sign-in form keep their own per-IP limits on top (see ``app.py``).
 
 Answers carry the IETF draft's ``RateLimit-Limit``, ``RateLimit-Remaining`` and
@@ -35,6 +36,7 @@ from flask_limiter.util import get_remote_address
 from ccokit.platform.config import Settings
 from ccokit.platform.messages import translate
 from ccokit.platform.problems import problem_response
+from ccokit.platform.rate_limit_storage import SCHEME_PREFIX  # importing it registers the scheme
 from ccokit.tenants.plans import get_plan
 
 __all__ = ["init_app"]
@@ -53,6 +55,17 @@ def _not_api() -> bool:
     return not request.path.startswith("/api/")
 
 
+def _storage_uri(redis_url: str | None) -> str:
+    """Where the counters live: Redis through ``rate_limit_storage``'s storage (one round trip
+    per request) for ``redis://`` and ``rediss://``, ``limits``' own storage for a socket path,
+    process memory without Redis (the embedded default, one process)."""
+    if not redis_url:
+        return "memory://"
+    if redis_url.split("://", 1)[0] in ("redis", "rediss"):
+        return SCHEME_PREFIX + redis_url
+    return redis_url
+
+
 def init_app(app: Flask, settings: Settings) -> Limiter:
     """Create the app's limiter with the per-tenant/per-IP API budget; returns it so the factory
     can add the per-route limits."""
@@ -65,7 +78,7 @@ def init_app(app: Flask, settings: Settings) -> Limiter:
         return f"{get_plan(g.tenant_summary.plan).requests_per_minute} per minute"
 
     app.config.update(
-        RATELIMIT_STORAGE_URI=settings.redis_url or "memory://",
+        RATELIMIT_STORAGE_URI=_storage_uri(settings.redis_url),
         RATELIMIT_STORAGE_OPTIONS=_STORAGE_OPTIONS if settings.redis_url else {},
         RATELIMIT_STRATEGY="sliding-window-counter",
         RATELIMIT_HEADERS_ENABLED=False,  # written below, with the IETF draft's names and meaning
