@@ -10,14 +10,21 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import lru_cache
 
 import uuid6
 
 __all__ = ["InvalidPublicId", "decode_public_id", "encode_public_id", "new_id"]
 
 _ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
-_DECODE = {c: i for i, c in enumerate(_ALPHABET)}
 _PREFIX = re.compile(r"^[a-z][a-z0-9]{1,9}$")
+# Two digits (10 bits) at a time: 130 bits are 13 pairs, the first pair's top 2 bits zero. Ids
+# are encoded for every object of every answer and event; a loop per digit cost twice as much.
+_PAIRS = tuple(_ALPHABET[i >> 5] + _ALPHABET[i & 31] for i in range(1024))
+_SHIFTS = tuple(range(120, -1, -10))
+# Decoding: the digits checked, then renamed to ``int``'s base-32 digits (0-9, A-V).
+_BODY = re.compile(r"[0-9A-HJKMNP-TV-Z]{26}")
+_TO_INT_DIGITS = str.maketrans(_ALPHABET, "0123456789ABCDEFGHIJKLMNOPQRSTUV")
 
 
 class InvalidPublicId(ValueError):
@@ -31,14 +38,15 @@ def new_id() -> uuid.UUID:
 
 def encode_public_id(prefix: str, value: uuid.UUID) -> str:
     """Render ``value`` as ``<prefix>_<26 Crockford base32 characters>``."""
+    n = value.int
+    return _checked_prefix(prefix) + "".join([_PAIRS[(n >> shift) & 1023] for shift in _SHIFTS])
+
+
+@lru_cache(maxsize=256)
+def _checked_prefix(prefix: str) -> str:
     if not _PREFIX.match(prefix):
         raise ValueError(f"bad public id prefix {prefix!r}")
-    n = value.int
-    chars = []
-    for _ in range(26):
-        chars.append(_ALPHABET[n & 31])
-        n >>= 5
-    return f"{prefix}_{''.join(reversed(chars))}"
+    return f"{prefix}_"
 
 
 def decode_public_id(prefix: str, text: str) -> uuid.UUID:
@@ -48,12 +56,10 @@ def decode_public_id(prefix: str, text: str) -> uuid.UUID:
     head, sep, body = text.partition("_")
     if sep != "_" or head != prefix or len(body) != 26:
         raise InvalidPublicId(f"expected an id like {prefix}_…")
-    n = 0
-    for ch in body.upper():
-        digit = _DECODE.get(ch)
-        if digit is None:
-            raise InvalidPublicId(f"expected an id like {prefix}_…")
-        n = (n << 5) | digit
+    body = body.upper()
+    if not _BODY.fullmatch(body):
+        raise InvalidPublicId(f"expected an id like {prefix}_…")
+    n = int(body.translate(_TO_INT_DIGITS), 32)
     if n >> 128:
         raise InvalidPublicId(f"expected an id like {prefix}_…")
     return uuid.UUID(int=n)
