@@ -20,14 +20,15 @@ SERVE_CHECK = """
 import json, sys, tempfile, pathlib
 from ccokit_sdk.testing import load_harness
 harness = load_harness()
-app = harness.make_app(pathlib.Path(tempfile.mkdtemp()))
-tenant = harness.signup(app)
-token = harness.token(app, tenant)
-client = app.test_client()
-paths = client.get("/api/openapi.json").get_json()["paths"]
-listed = client.get("/api/v1/gift_cards/items", headers={"Authorization": "Bearer " + token})
-print(json.dumps({"in_openapi": "/api/v1/gift_cards/items" in paths, "status": listed.status_code}))
-harness.close(app)
+with tempfile.TemporaryDirectory() as folder:  # the app's database and blobs, removed after
+    app = harness.make_app(pathlib.Path(folder))
+    tenant = harness.signup(app)
+    token = harness.token(app, tenant)
+    client = app.test_client()
+    paths = client.get("/api/openapi.json").get_json()["paths"]
+    listed = client.get("/api/v1/gift_cards/items", headers={"Authorization": "Bearer " + token})
+    print(json.dumps({"in_openapi": "/api/v1/gift_cards/items" in paths, "status": listed.status_code}))
+    harness.close(app)
 """
 
 
