@@ -29,7 +29,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship,
 
 from ccokit_sdk.models import TenantConfiguration, TenantScoped, UTCDateTime, make_metadata, new_id, utcnow
 
-__all__ = ["CONTACT_KINDS", "Base", "ContactPoint", "Customer", "CustomerTag", "Tier"]
+__all__ = ["CONTACT_KINDS", "Base", "ContactPoint", "Customer", "CustomerTag", "Tier", "name_key"]
 
 #: ``email`` and ``phone`` have no channel (``""``); ``chat`` has the chat channel (``wechat``);
 #: ``external`` has the kind of id in the merchant's systems (``member_id``).
@@ -68,6 +68,12 @@ class Tier(TenantScoped, TenantConfiguration, Base):
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+def name_key(name: str | None) -> str | None:
+    """What a customer's name is searched by (case-folded, at most 200 characters); the
+    statements that insert customers without the ORM write it too."""
+    return name.casefold()[:200] if name else None
 
 
 class Customer(TenantScoped, Base):
@@ -120,7 +126,7 @@ class Customer(TenantScoped, Base):
 
     @validates("name")
     def _fold_name(self, _key: str, value: str | None) -> str | None:
-        self.name_key = value.casefold()[:200] if value else None
+        self.name_key = name_key(value)
         return value
 
     # -- the profile as the API shows it ---------------------------------------------------

@@ -16,7 +16,7 @@ from sqlalchemy import String, Uuid, bindparam, delete, insert, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, lazyload
 
-from ccokit.plugins.customers.models import ContactPoint, Customer
+from ccokit.plugins.customers.models import ContactPoint, Customer, name_key
 from ccokit.plugins.customers.services.errors import ContactTaken
 from ccokit_sdk.ids import new_id
 from ccokit_sdk.models import tenant_of, utcnow
@@ -140,7 +140,7 @@ def insert_customer(
     customer_id, now = new_id(), utcnow()
     session.execute(_INSERT_CUSTOMER, {
         "tenant_id": tenant_id, "id": customer_id, "name": name,
-        "name_key": name.casefold()[:200] if name else None, "locale": locale,
+        "name_key": name_key(name), "locale": locale,
         "created_at": now, "updated_at": now, "version": 1,
     })
     rows = [
@@ -201,7 +201,7 @@ def owner_or_new_customer(
     kind, channel, value = key
     owner, profile, created = session.execute(_OWNER_OR_NEW, {
         "tenant_id": tenant_id, "id": new_id(), "point_id": new_id(), "kind": kind, "channel": channel,
-        "value": value, "name": name, "name_key": name.casefold()[:200] if name else None,
+        "value": value, "name": name, "name_key": name_key(name),
         "locale": locale, "now": utcnow(),
     }).one()
     if owner is not None or created is not None:
