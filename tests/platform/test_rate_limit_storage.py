@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 from flask import Flask
+from flask.testing import FlaskClient
 from limits import parse
 from limits.storage import RedisStorage
 from limits.strategies import SlidingWindowCounterRateLimiter
@@ -124,3 +126,17 @@ def test_a_stale_remembered_window_is_not_used(
     monkeypatch.setattr("ccokit.platform.rate_limit_storage.time.monotonic", lambda: later)
     assert limiter.get_window_stats(item, "tenant:a").remaining == 9
     assert redis_reads == [item.key_for("tenant:a")]
+
+
+def test_a_redis_socket_url_gets_this_storage(build: Callable[..., Flask], client: FlaskClient, tmp_path: Path) -> None:
+    """``CCOKIT_REDIS_URL`` may name a socket (``unix://``); the limits count there too (here a
+    socket nobody listens on: requests are served, counted per process meanwhile)."""
+    shop = signup(client)  # provisioned through the healthy app
+    app = build(redis_url=f"unix://{tmp_path}/redis.sock", tenant_rate_limit="5 per hour")
+    store = _limiter_storage(app)
+    assert isinstance(store, RequestWindowRedisStorage)
+    assert store.get_connection().connection_pool.connection_kwargs["path"] == f"{tmp_path}/redis.sock"
+    down = app.test_client()
+    resp = down.get("/api/v1/tenant", headers=bearer(issue_token(down, shop)))
+    assert resp.status_code == 200
+    assert resp.headers["RateLimit-Remaining"] == "4"

@@ -3,11 +3,12 @@
 flask-limiter counts a request with one script (take an entry in the sliding window) and then,
 for the ``RateLimit-*`` headers of the same answer, reads the window again with another. Every
 API request paid both round trips, a tenth of a ticket's creation. This storage (the ``limits``
-library's Redis storage, registered for the ``ccokit+redis`` and ``ccokit+rediss`` schemes)
-takes the entry and reads the window in one script, and answers the read that follows in the
-same thread from that reply: the window as it was right after this request's own entry, its
-expiries moved on by the time passed since. That is what the headers are meant to say; entries
-other processes take in those microseconds show up in the next answer instead.
+library's Redis storage, registered for ``ccokit+`` and each scheme ``CCOKIT_REDIS_URL`` takes:
+``redis``, ``rediss``, ``unix``) takes the entry and reads the window in one script, and answers
+the read that follows in the same thread from that reply: the window as it was right after this
+request's own entry, its expiries moved on by the time passed since. That is what the headers
+are meant to say; entries other processes take in those microseconds show up in the next answer
+instead.
 
 Keys, windows and arithmetic are the ``limits`` library's own (its sliding-window counter, with
 the previous and current windows under ``{key}/-1`` and ``{key}``), so processes with and
@@ -25,7 +26,7 @@ from limits.storage import RedisStorage
 
 __all__ = ["SCHEME_PREFIX", "RequestWindowRedisStorage"]
 
-#: Prefix that selects this storage for a ``redis://`` or ``rediss://`` URL.
+#: Prefix that selects this storage for a ``redis://``, ``rediss://`` or ``unix://`` URL.
 SCHEME_PREFIX = "ccokit+"
 
 #: A remembered window older than this is not trusted for the headers (seconds).
@@ -66,7 +67,7 @@ class RequestWindowRedisStorage(RedisStorage):
     """``limits``' Redis storage whose sliding-window entry also returns the window, kept for
     the calling thread's next read of the same key (see the module's docstring)."""
 
-    STORAGE_SCHEME: ClassVar[list[str]] = [f"{SCHEME_PREFIX}redis", f"{SCHEME_PREFIX}rediss"]
+    STORAGE_SCHEME: ClassVar[list[str]] = [SCHEME_PREFIX + scheme for scheme in ("redis", "rediss", "unix")]
 
     def __init__(self, uri: str, **options: Any) -> None:
         super().__init__(uri.removeprefix(SCHEME_PREFIX), **options)

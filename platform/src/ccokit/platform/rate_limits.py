@@ -57,13 +57,8 @@ def _not_api() -> bool:
 
 def _storage_uri(redis_url: str | None) -> str:
     """Where the counters live: Redis through ``rate_limit_storage``'s storage (one round trip
-    per request) for ``redis://`` and ``rediss://``, ``limits``' own storage for a socket path,
-    process memory without Redis (the embedded default, one process)."""
-    if not redis_url:
-        return "memory://"
-    if redis_url.split("://", 1)[0] in ("redis", "rediss"):
-        return SCHEME_PREFIX + redis_url
-    return redis_url
+    per request), or process memory without Redis (the embedded default, one process)."""
+    return SCHEME_PREFIX + redis_url if redis_url else "memory://"
 
 
 def init_app(app: Flask, settings: Settings) -> Limiter:
