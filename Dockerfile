@@ -33,6 +33,7 @@ COPY platform/pyproject.toml platform/
 COPY plugins/quick_replies/pyproject.toml plugins/quick_replies/
 COPY plugins/customers/pyproject.toml plugins/customers/
 COPY plugins/ticketing/pyproject.toml plugins/ticketing/
+COPY plugins/routing/pyproject.toml plugins/routing/
 COPY plugins/examples/order_lookup/pyproject.toml plugins/examples/order_lookup/
 RUN --mount=type=cache,target=/root/.cache/uv \
     uv sync --locked --no-dev --no-install-workspace \
