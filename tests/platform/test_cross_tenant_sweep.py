@@ -93,6 +93,16 @@ def _populate(client: FlaskClient, token: str) -> None:
     resp = client.post(f"{ticketing}/tickets/{attachment['ticket_id']}/attachments/{attachment['id']}/complete",
                        headers=bearer(token))
     assert resp.status_code == 200, resp.get_data(as_text=True)
+    routing = "/api/v1/routing"
+    group = client.post(f"{routing}/groups", json={"name": "A's secret desk"}, headers=bearer(token))
+    assert group.status_code == 201, group.get_data(as_text=True)
+    for path, body in (
+        ("queues", {"name": "A's secret queue", "group_ids": [group.get_json()["id"]]}),
+        ("agents", {"id": client.get("/api/v1/members", headers=bearer(token)).get_json()["items"][0]["id"],
+                    "capacity": {"chat": 3}, "group_ids": [group.get_json()["id"]]}),
+    ):
+        resp = client.post(f"{routing}/{path}", json=body, headers=bearer(token))
+        assert resp.status_code == 201, resp.get_data(as_text=True)
 
 
 def _object_operations(spec: dict[str, Any]) -> list[tuple[str, str, str]]:

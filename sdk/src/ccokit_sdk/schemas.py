@@ -14,7 +14,8 @@ __all__ = ["AttributeSchema", "PublicIdField"]
 
 
 class PublicIdField(ma.fields.Field):
-    """A UUID shown as a prefixed public id (``qr_01JD…``) and parsed back strictly."""
+    """A UUID shown as a prefixed public id (``qr_01JD…``) and parsed back strictly (a UUID
+    string, as JSON columns keep ids, is shown the same way)."""
 
     default_error_messages: typing.ClassVar[dict[str, str]] = {
         "invalid": "Not a valid id of this kind (expected {prefix}_…)."
@@ -29,6 +30,8 @@ class PublicIdField(ma.fields.Field):
     def _serialize(self, value: Any, attr: str | None, obj: Any, **kwargs: Any) -> str | None:
         if value is None:
             return None
+        if isinstance(value, str):  # ids kept in JSON columns are UUID strings
+            value = uuid.UUID(value)
         return encode_public_id(self.prefix, value)
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> uuid.UUID:

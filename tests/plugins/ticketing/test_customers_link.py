@@ -56,7 +56,7 @@ def test_without_the_customers_plugin_the_requester_is_kept_as_given(
     def absent(name: str) -> object:
         raise LookupError(name)
 
-    monkeypatch.setattr(other_plugins, "_lookup", absent)
+    monkeypatch.setattr(other_plugins.SERVICES, "_lookup", absent)
     ticket = new_ticket(requester={"email": "solo@buyer.example", "name": "Solo", "phone": "+86 21 5555 0000"})
     assert ticket["requester"] == {
         "email": "solo@buyer.example", "name": "Solo", "phone": "+86 21 5555 0000", "customer_id": None,
@@ -157,7 +157,7 @@ class _HandlerContext:
 def test_the_handlers_give_the_same_result_when_run_twice(
     app: Flask, tenant: TenantInfo, new_ticket: NewTicket, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(other_plugins, "_lookup", None)
+    monkeypatch.setattr(other_plugins.SERVICES, "_lookup", None)
     source, target = uuid.uuid4(), uuid.uuid4()
     ticket = new_ticket(requester={"customer_id": encode_public_id("cus", source), "name": "Ann"})
     merged = Event(uuid.uuid4(), "customer.merged", tenant.tenant_id, utcnow(), {

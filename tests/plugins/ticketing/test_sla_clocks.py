@@ -304,7 +304,7 @@ def test_the_tier_policy_applies_first_and_changes_with_the_customer(
         assert name == "customers.tier"
         return lambda session, customer_id: tiers.get(customer_id)
 
-    monkeypatch.setattr(other_plugins, "_lookup", lookup)
+    monkeypatch.setattr(other_plugins.SERVICES, "_lookup", lookup)
     with tx() as session:
         _setup_office(session, key="everyone")
         policies.create_policy(session, session.tenant_id, {

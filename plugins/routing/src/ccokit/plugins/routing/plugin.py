@@ -1,17 +1,23 @@
-"""The routing plugin declaration: its scopes and wiring.
+"""The routing plugin declaration: scopes, tables and wiring.
 
-The engine (:mod:`.engine`) is in place and property-tested; the plugin is not yet announced
-through the ``ccokit.plugins`` entry point, so no workspace sees it until its routes, tables
-and dispatcher land.
+Its configuration (groups, queues, agents) is served; conversations, the dispatcher that runs
+the engine (:mod:`.engine`) over them, and the agents' and supervisors' live views come next.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from ccokit.plugins.routing.models import Base
+from ccokit.plugins.routing.routes import configuration
+from ccokit.plugins.routing.services.peers import PEERS
 from ccokit_sdk.plugin import Plugin, PluginContext, Scope
 
 
 def setup(ctx: PluginContext) -> None:
-    """Wiring only (routes, jobs and services join as they land)."""
+    """Wiring only: routes and the look-up of other plugins' services."""
+    ctx.register_blueprint(configuration.blueprint)
+    PEERS.use(ctx.service)  # members.get (the platform's), customers.tier when installed
 
 
 plugin = Plugin(
@@ -28,4 +34,6 @@ plugin = Plugin(
         Scope("routing:write", "Create conversations and change queues and agents", "supervisor"),
         Scope("routing:agent", "Act as an agent: presence, accept, decline, complete, transfer", "agent"),
     ),
+    metadata=Base.metadata,
+    migrations=str(Path(__file__).parent / "migrations" / "versions"),
 )

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 __all__ = [
+    "CHANNELS",
     "STRATEGIES",
     "Agent",
     "ConvState",
@@ -43,6 +44,8 @@ class ConvState(StrEnum):
     ABANDONED = "abandoned"
 
 
+#: Contacts that wait for a human: a chat, a video call, a phone callback, a ticket.
+CHANNELS = ("chat", "video", "phone", "ticket")
 #: How a queue chooses among the agents who could take a conversation.
 STRATEGIES = ("longest_idle", "least_occupied", "round_robin", "best_skill")
 

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, NoReturn
+from typing import Any
 
-import marshmallow as ma
-
-from ccokit.plugins.ticketing.routes.conventions import Blueprint, LocalizedParser, locale, translate_messages
+from ccokit.plugins.ticketing.routes import conventions
+from ccokit.plugins.ticketing.routes.conventions import Blueprint
 from ccokit.plugins.ticketing.schemas.search import (
     MESSAGES_ZH,
     NO_TERMS,
@@ -15,35 +14,17 @@ from ccokit.plugins.ticketing.schemas.search import (
     SearchPageSchema,
 )
 from ccokit.plugins.ticketing.services.search import index, query, tokens
+from ccokit_sdk.blueprints import LocalizedParser, locale
 from ccokit_sdk.pagination import decode_cursor
 from ccokit_sdk.plugin import abort, current, require_scope
 
 __all__ = ["blueprint"]
 
 
-def _in_language(messages: Any, language: str) -> Any:
-    """``messages`` in ``language``: search's own first, then marshmallow's standard ones."""
-    if language == "zh":
-        if isinstance(messages, str):
-            messages = MESSAGES_ZH.get(messages, messages)
-        elif isinstance(messages, dict):
-            messages = {k: _in_language(v, language) for k, v in messages.items()}
-        elif isinstance(messages, list):
-            messages = [_in_language(v, language) for v in messages]
-    return translate_messages(messages, language)
-
-
-class _Parser(LocalizedParser):
-    """Ticketing's parser, knowing search's own messages in Chinese too."""
-
-    def handle_error(self, error: ma.ValidationError, req: Any, schema: ma.Schema, **kwargs: Any) -> NoReturn:
-        translated = ma.ValidationError(_in_language(error.messages, locale()))
-        super().handle_error(translated, req, schema, **kwargs)
-        raise AssertionError("unreachable")  # pragma: no cover - handle_error aborts
-
-
 class _SearchBlueprint(Blueprint):
-    ARGUMENTS_PARSER = _Parser()
+    """Ticketing's blueprint, knowing search's own messages in Chinese too."""
+
+    ARGUMENTS_PARSER = LocalizedParser({**conventions.MESSAGES_ZH, **MESSAGES_ZH}, conventions.PATTERNS_ZH)
 
 
 blueprint = _SearchBlueprint("ticketing_search", __name__, description="Ticket search (工单搜索)")
@@ -58,7 +39,7 @@ def search(args: dict[str, Any]) -> Any:
     newest first (by creation), one page at a time."""
     terms = tokens.query_terms(args["q"])
     if not terms:
-        abort(422, messages={"q": [_in_language(NO_TERMS, locale())]})
+        abort(422, messages={"q": [blueprint.ARGUMENTS_PARSER.translate(NO_TERMS, locale())]})
     before = decode_cursor(args["cursor"]) if args.get("cursor") else None
     page = query.search_tickets(
         current().session, terms, statuses=args.get("status") or None, before=before, limit=args["limit"],
