@@ -7,6 +7,8 @@ may take), plus a ledger kept by the test itself that no conversation disappears
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -58,7 +60,11 @@ class RoutingMachine(RuleBasedStateMachine):
 
     def _apply(self, tenant: str, effects: list[fx.Effect]) -> None:
         states = self.ledger[tenant]
-        granted = {(tenant, e.agent) for e in effects if isinstance(e, fx.Offered | fx.Assigned)}
+        granted = {
+            (tenant, e.agent, self.router.conversation(tenant, e.conversation).channel)
+            for e in effects
+            if isinstance(e, fx.Offered | fx.Assigned) and self.router.conversation(tenant, e.conversation)
+        }
         assert over_capacity(self.router, granted) == []
         for effect in effects:
             match effect:
@@ -220,6 +226,37 @@ class RoutingMachine(RuleBasedStateMachine):
             return
         assert refusal == "agent_unavailable"
         assert self.ledger[tenant][conv_id] == "assigned"
+
+    @rule()
+    def engine_is_rebuilt_from_its_record(self) -> None:
+        """A new engine given the configuration, the agents' presence and the live conversations
+        as recorded (what the durable record keeps) carries on exactly where the old one was."""
+        old, new = self.router, Router()
+        for tenant in TENANTS:
+            state = old._tenants.get(tenant)
+            if state is None:
+                continue
+            for policy in old.queues(tenant):
+                new.put_queue(dataclasses.replace(policy), self.now)
+                new.recall_queue(tenant, policy.id, old.queue_memory(tenant, policy.id))
+            for agent_id in self.agents[tenant]:
+                agent = old.agent(tenant, agent_id)
+                new.put_agent(Agent(id=agent.id, tenant=tenant, skills=dict(agent.skills), languages=agent.languages,
+                                    capacity=dict(agent.capacity), groups=agent.groups, presence=agent.presence),
+                              self.now)
+                new.agent(tenant, agent_id).idle_since = agent.idle_since
+            for customer, (agent_id, at) in state.recent.items():
+                new.remember_customer(tenant, customer, agent_id, at)
+            for conv in sorted(state.conversations.values(), key=lambda c: c.key or (0.0, 0.0, 0)):
+                new.restore(dataclasses.replace(conv, declined_by=set(conv.declined_by), key=None), self.now)
+        for tenant in TENANTS:
+            assert new.settle(tenant, self.now) == []  # nothing was left undecided
+            for conv_id in self.ledger[tenant]:
+                before, after = old.conversation(tenant, conv_id), new.conversation(tenant, conv_id)
+                assert (after.state, after.agent, after.until) == (before.state, before.agent, before.until)
+                if before.state is ConvState.QUEUED:
+                    assert new.position(tenant, conv_id, self.now)[0] == old.position(tenant, conv_id, self.now)[0]
+        self.router = new
 
     @rule(seconds=st.sampled_from((0.5, 2.0, 11.0, 31.0)))
     def time_passes(self, seconds: float) -> None:

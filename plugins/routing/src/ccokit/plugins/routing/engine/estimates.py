@@ -88,6 +88,16 @@ class Rate:
         self._decay(now)
         self._sum += count
 
+    def to_json(self) -> list[float | None]:
+        return [self._sum, self._at, self._since]
+
+    @classmethod
+    def from_json(cls, value: list[float | None], tau_s: float = 120.0) -> Rate:
+        rate = cls(tau_s)
+        total, rate._at, rate._since = value
+        rate._sum = float(total or 0.0)
+        return rate
+
     def per_s(self, now: float) -> float:
         self._decay(now)
         observed = now - (self._since if self._since is not None else now)

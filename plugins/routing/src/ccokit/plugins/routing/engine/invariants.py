@@ -87,15 +87,16 @@ def violations(router: Router, now: float) -> list[str]:
     return found
 
 
-def over_capacity(router: Router, granted: Iterable[tuple[Hashable, Hashable]]) -> list[str]:
-    """Agents (``(tenant, agent id)``) who were just given work (offered or assigned) and hold
-    more of some channel than their seats: a grant must fit."""
+def over_capacity(router: Router, granted: Iterable[tuple[Hashable, Hashable, str]]) -> list[str]:
+    """Grants (``(tenant, agent id, channel)``) just made (an offer or an assignment) that left
+    the agent holding more of that channel than their seats: a grant must fit. (An agent whose
+    seats were lowered may hold more of another channel; that takes nothing away.)"""
     found = []
-    for tenant, agent_id in granted:
+    for tenant, agent_id, channel in granted:
         agent = router.agent(tenant, agent_id)
         if agent is None:
             continue
-        for channel, used in agent.load.items():
-            if used > agent.capacity.get(channel, 0):
-                found.append(f"agent {agent_id} was given work holding {used} {channel} of {agent.capacity}")
+        used = agent.load.get(channel, 0)
+        if used > agent.capacity.get(channel, 0):
+            found.append(f"agent {agent_id} was given {channel} work holding {used} of {agent.capacity}")
     return found

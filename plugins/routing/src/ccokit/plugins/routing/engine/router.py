@@ -81,6 +81,9 @@ class Router:
         #: Routing decisions taken (a conversation placed with an agent, or an agent or a
         #: conversation found no match): what "decisions per second" counts.
         self.decisions = 0
+        #: Conversations that ended, were abandoned or refused since the caller last emptied
+        #: this list: the engine forgets them, the caller still records their end.
+        self.finished: list[Conversation] = []
 
     # -- configuration -------------------------------------------------------------------
 
@@ -150,6 +153,76 @@ class Router:
         t.ready.pop(agent_id, None)
         return out
 
+    # -- rebuilding from the durable record ----------------------------------------------
+
+    def restore(self, conversation: Conversation, now: float) -> None:
+        """Put back a live conversation exactly as the durable record has it (after a restart,
+        or in a process whose copy is out of date): waiting in its queue with its overflow stage
+        and timers, ringing its agent until its deadline, or with its agent (in wrap-up until its
+        end). Its queue and agent must be in place; nothing is decided here: call :meth:`settle`
+        once everything is back."""
+        conv = conversation
+        t = self._tenant(conv.tenant)
+        queue = t.queues.get(conv.queue)
+        if queue is None:
+            raise RoutingError("unknown_queue")
+        if conv.id in t.conversations:
+            raise RoutingError("conversation_exists")
+        if conv.queued_at is None:
+            conv.queued_at = conv.arrived_at
+        if conv.state is ConvState.QUEUED:
+            t.conversations[conv.id] = conv
+            self._enqueue(t, queue, conv, now, fresh_queue=False)
+            self._arm_waiting_timers(conv, queue.policy)
+            return
+        agent = t.agents.get(conv.agent)
+        if agent is None or conv.state not in (ConvState.OFFERED, ConvState.ASSIGNED, ConvState.WRAP_UP):
+            raise RoutingError("unknown_agent" if agent is None else "not_waiting")
+        t.conversations[conv.id] = conv
+        agent.load[conv.channel] = agent.load.get(conv.channel, 0) + 1
+        until = conv.until if conv.until is not None else now
+        if conv.state is ConvState.OFFERED:
+            agent.offer = conv.id
+            conv.until = until
+            self._timer(until, "ring", conv.tenant, conv.id, conv.epoch)
+            self._arm_waiting_timers(conv, queue.policy)
+        else:
+            agent.holding.add(conv.id)
+            if conv.state is ConvState.WRAP_UP:
+                conv.until = until
+                agent.wrapup_until = max(agent.wrapup_until, until)
+                self._timer(until, "wrapup", conv.tenant, conv.id, conv.epoch)
+        self._refresh(t, agent, now)
+
+    def remember_customer(self, tenant: Hashable, customer: Hashable, agent_id: Hashable, at: float) -> None:
+        """Who last served a customer, and when (for sticky routing after a rebuild)."""
+        t = self._tenant(tenant)
+        known = t.recent.get(customer)
+        if known is None or known[1] <= at:
+            t.recent[customer] = (agent_id, at)
+
+    def settle(self, tenant: Hashable, now: float) -> list[fx.Effect]:
+        """After a rebuild: run the timers due by ``now`` and give every ready agent the work
+        they may take, as if the engine had never stopped."""
+        out, t = self._begin(tenant, now)
+        for agent in list(t.ready.values()):
+            self._pull(t, agent, now, out)
+        self._reroute_all(t, now, out)
+        return out
+
+    def queue_memory(self, tenant: Hashable, queue_id: Hashable) -> dict[str, Any]:
+        """What a queue has learnt that the conversations do not record (its statistics and
+        round robin's place), as JSON values, for :meth:`recall_queue` after a rebuild."""
+        queue = self._tenant(tenant).queues[queue_id]
+        return {"stats": queue.stats.to_json(), "last_picked": queue.last_picked}
+
+    def recall_queue(self, tenant: Hashable, queue_id: Hashable, memory: dict[str, Any]) -> None:
+        queue = self._tenant(tenant).queues.get(queue_id)
+        if queue is None:
+            return
+        queue.stats = QueueStats.from_json(memory.get("stats") or {}, queue.stats)
+        queue.last_picked = memory.get("last_picked")
+
     # -- conversations -------------------------------------------------------------------
 
     def arrive(self, conversation: Conversation, now: float, *, open_now: bool = True) -> list[fx.Effect]:
@@ -173,6 +246,7 @@ class Router:
         if reason is not None:
             queue.stats.refused += 1
             conversation.state = ConvState.ENDED
+            self.finished.append(conversation)
             out.append(fx.Refused(conversation.id, policy.id, reason))
             return out
         queue.stats.admitted += 1
@@ -246,7 +320,7 @@ class Router:
             self._dequeue(t.queues[conv.queue], conv)
         conv.state, conv.agent = ConvState.ABANDONED, None
         conv.epoch += 1
-        del t.conversations[conv.id]
+        self._finish(t, conv)
         t.queues[conv.queue].stats.abandoned += 1
         out.append(fx.Abandoned(conv.id, now - conv.arrived_at))
         if agent is not None:
@@ -339,12 +413,15 @@ class Router:
                     out.append(fx.Overflowed(conv.id, stage))
                     if conv.state is ConvState.QUEUED:
                         self._route(t, t.queues[conv.queue], conv, at, out)
+            elif kind == "max_wait" and conv.queued_at == token and conv.state is ConvState.OFFERED:
+                # ringing when its time ran out: decided when the ring ends (taken, or over)
+                self._timer(conv.until or at, "max_wait", conv.tenant, conv.id, token)
             elif kind == "max_wait" and conv.queued_at == token and conv.state is ConvState.QUEUED:
                 queue = t.queues[conv.queue]
                 self._dequeue(queue, conv)
                 conv.state = ConvState.ENDED
                 conv.epoch += 1
-                del t.conversations[conv.id]
+                self._finish(t, conv)
                 queue.stats.max_wait_ended += 1
                 out.append(fx.Ended(conv.id, None, "max_wait"))
 
@@ -397,6 +474,10 @@ class Router:
 
     # -- the moves -----------------------------------------------------------------------
 
+    def _finish(self, t: _Tenant, conv: Conversation) -> None:
+        del t.conversations[conv.id]
+        self.finished.append(conv)
+
     def _begin(self, tenant: Hashable, now: float) -> tuple[list[fx.Effect], _Tenant]:
         """Every operation starts here: the timers due by ``now`` run first."""
         out: list[fx.Effect] = []
@@ -437,10 +518,17 @@ class Router:
         queue.entries[seq] = conv
         if fresh_queue:
             conv.queued_at = now
-            for number, stage in enumerate(policy.overflow, start=1):
-                self._timer(now + stage.after_s, "stage", conv.tenant, conv.id, (now, number))
-            if policy.max_wait_s is not None:
-                self._timer(now + policy.max_wait_s, "max_wait", conv.tenant, conv.id, now)
+            self._arm_waiting_timers(conv, policy)
+
+    def _arm_waiting_timers(self, conv: Conversation, policy: QueuePolicy) -> None:
+        """The overflow stages still to open and the maximum wait, counted from ``queued_at``."""
+        since = conv.queued_at
+        assert since is not None
+        for number, stage in enumerate(policy.overflow, start=1):
+            if number > conv.stage:
+                self._timer(since + stage.after_s, "stage", conv.tenant, conv.id, (since, number))
+        if policy.max_wait_s is not None:
+            self._timer(since + policy.max_wait_s, "max_wait", conv.tenant, conv.id, since)
 
     def _dequeue(self, queue: _Queue, conv: Conversation) -> None:
         assert conv.key is not None
@@ -571,7 +659,7 @@ class Router:
         self._unassign(t, conv, agent)
         conv.state, conv.until = ConvState.ENDED, None
         conv.epoch += 1
-        del t.conversations[conv.id]
+        self._finish(t, conv)
         if conv.customer is not None:
             t.recent[conv.customer] = (agent.id, now)
         if was_wrap_up:

@@ -45,7 +45,31 @@ class QueueStats:
         #: Mean handle time (assigned to completed), decayed toward recent conversations.
         self.handle_s: float | None = None
         #: Signed errors (told minus actual, seconds) of the latest estimates.
-        self.errors: deque[float] = deque(maxlen=1000)
+        self.errors: deque[float] = deque(maxlen=200)
+
+    _COUNTERS = ("admitted", "refused", "answered", "answered_in_time", "abandoned", "max_wait_ended",
+                 "handled", "wait_s", "handle_s")
+
+    def to_json(self) -> dict[str, Any]:
+        """The statistics as JSON values, to survive a rebuild of the engine."""
+        return {
+            **{name: getattr(self, name) for name in self._COUNTERS},
+            "arrivals": self.arrivals.to_json(), "departures": self.departures.to_json(),
+            "errors": [round(e, 3) for e in self.errors],
+        }
+
+    @classmethod
+    def from_json(cls, value: dict[str, Any], fresh: QueueStats) -> QueueStats:
+        """Statistics saved by :meth:`to_json`; ``fresh`` (a new queue's) when there are none."""
+        if not value:
+            return fresh
+        stats = cls.__new__(cls)
+        for name in cls._COUNTERS:
+            setattr(stats, name, value.get(name, getattr(fresh, name)))
+        stats.arrivals = Rate.from_json(value["arrivals"])
+        stats.departures = Rate.from_json(value["departures"])
+        stats.errors = deque(value.get("errors") or (), maxlen=200)
+        return stats
 
     def on_answer(self, waited_s: float, within_s: float, estimate_s: float | None) -> None:
         self.answered += 1
