@@ -96,6 +96,7 @@ def _populate(client: FlaskClient, token: str) -> None:
     routing = "/api/v1/routing"
     group = client.post(f"{routing}/groups", json={"name": "A's secret desk"}, headers=bearer(token))
     assert group.status_code == 201, group.get_data(as_text=True)
+    queue = None
     for path, body in (
         ("queues", {"name": "A's secret queue", "group_ids": [group.get_json()["id"]]}),
         ("agents", {"id": client.get("/api/v1/members", headers=bearer(token)).get_json()["items"][0]["id"],
@@ -103,6 +104,10 @@ def _populate(client: FlaskClient, token: str) -> None:
     ):
         resp = client.post(f"{routing}/{path}", json=body, headers=bearer(token))
         assert resp.status_code == 201, resp.get_data(as_text=True)
+        queue = queue or resp.get_json()["id"]
+    resp = client.post(f"{routing}/conversations", json={"queue_id": queue, "channel": "chat",
+                                                          "external_ref": "A's secret chat"}, headers=bearer(token))
+    assert resp.status_code == 201, resp.get_data(as_text=True)
 
 
 def _object_operations(spec: dict[str, Any]) -> list[tuple[str, str, str]]:

@@ -18,6 +18,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Float,
     ForeignKeyConstraint,
@@ -41,6 +42,7 @@ __all__ = [
     "Base",
     "RoutingAgent",
     "RoutingConversation",
+    "RoutingEngineState",
     "RoutingGroup",
     "RoutingQueue",
 ]
@@ -130,11 +132,29 @@ class RoutingAgent(TenantScoped, Base):
     presence_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: Why the presence last changed when the system changed it (``missed_offer``).
     presence_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    #: When they last got work or came online ("longest idle" picks the earliest).
+    idle_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     version: Mapped[int] = mapped_column(Integer)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
+
+
+class RoutingEngineState(TenantScoped, Base):
+    """One row per workspace (``name="engine"``): taking its row lock serialises the
+    workspace's routing decisions across every process, and ``version`` (moved on by each)
+    tells a process whether the engine it cached is still the workspace's. ``memory`` holds
+    what the conversations do not (queue statistics, round robin's place); ``next_deadline``
+    is when its earliest timer is due, so the minutely clock job skips a workspace with nothing due."""
+
+    __tablename__ = "routing_engine_states"
+
+    name: Mapped[str] = mapped_column(String(20), primary_key=True)
+    version: Mapped[int] = mapped_column(BigInteger, default=0)
+    memory: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    next_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 
 class RoutingConversation(TenantScoped, Base):
@@ -148,6 +168,8 @@ class RoutingConversation(TenantScoped, Base):
               postgresql_where=text(_LIVE_SQL), sqlite_where=text(_LIVE_SQL)),
         *(Index(f"ix_routing_conversations_tenant_id_{a}_{b}", "tenant_id", a, b)
           for a, b in (("queue_id", "arrived_at"), ("customer_id", "ended_at"), ("agent_id", "assigned_at"))),
+        # Who served whom lately (sticky routing, after a rebuild).
+        Index("ix_routing_conversations_tenant_id_ended_at", "tenant_id", "ended_at"),
     )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)

@@ -1,22 +1,28 @@
 """The routing plugin declaration: scopes, tables and wiring.
 
-Its configuration (groups, queues, agents) is served; conversations, the dispatcher that runs
-the engine (:mod:`.engine`) over them, and the agents' and supervisors' live views come next.
+Configuration (groups, queues, agents), conversations with offers, transfers and wrap-up, agents'
+presence and work, and live queue figures; every decision is the engine's (:mod:`.engine`),
+run per workspace in the request's transaction (:mod:`.services.workspace_engine`).
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
+from ccokit.plugins.routing import jobs
 from ccokit.plugins.routing.models import Base
-from ccokit.plugins.routing.routes import configuration
+from ccokit.plugins.routing.routes import configuration, conversations
+from ccokit.plugins.routing.schemas.events import EVENT_SCHEMAS
 from ccokit.plugins.routing.services.peers import PEERS
-from ccokit_sdk.plugin import Plugin, PluginContext, Scope
+from ccokit_sdk.plugin import EventType, Plugin, PluginContext, Scope
 
 
 def setup(ctx: PluginContext) -> None:
-    """Wiring only: routes and the look-up of other plugins' services."""
+    """Wiring only: routes, the clock, and the look-up of other plugins' services."""
     ctx.register_blueprint(configuration.blueprint)
+    ctx.register_blueprint(conversations.blueprint)
+    ctx.every(timedelta(minutes=1), jobs.clock, name="clock")
     PEERS.use(ctx.service)  # members.get (the platform's), customers.tier when installed
 
 
@@ -36,4 +42,5 @@ plugin = Plugin(
     ),
     metadata=Base.metadata,
     migrations=str(Path(__file__).parent / "migrations" / "versions"),
+    events=tuple(EventType(name, schema, text) for name, (schema, text) in EVENT_SCHEMAS.items()),
 )

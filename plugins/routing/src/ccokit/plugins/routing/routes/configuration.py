@@ -1,8 +1,9 @@
 """HTTP views of routing's configuration: ``/groups``, ``/queues`` and ``/agents``.
 
 Reading needs ``routing:read``; changing needs ``routing:write`` (supervisors and up). Every
-change is the workspace's configuration, so it goes to the audit log, and the live routing
-engine is told after the commit (:func:`~..services.live.configuration_changed`).
+change is the workspace's configuration, so it goes to the audit log, and the routing engine
+is rebuilt in the same transaction (:meth:`~..services.workspace_engine.WorkspaceRouting.reconfigure`):
+a new seat or a widened queue takes waiting conversations at once.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from ccokit.plugins.routing.schemas.config import (
     RoutingQueuePatchSchema,
     RoutingQueueSchema,
 )
-from ccokit.plugins.routing.services import config, live
+from ccokit.plugins.routing.services import config
 from ccokit.plugins.routing.services.messages import Invalid, Taken
+from ccokit.plugins.routing.services.workspace_engine import WorkspaceRouting
 from ccokit_sdk.plugin import abort, current, encode_public_id, page_of, parse_public_id, require_scope
 
 __all__ = ["blueprint"]
@@ -55,8 +57,8 @@ def _snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
 
 def _write(kind: str, prefix: str, fields: tuple[str, ...], action: str, row: Any | None,
            change: Callable[[], Any]) -> Any:
-    """Run a change, audit it, commit, and tell the live engine; refusals answer 422 (409 for a
-    taken name or a deletion something depends on)."""
+    """Run a change, audit it, let the engine decide what it makes possible, commit; refusals
+    answer 422 (409 for a taken name or a deletion something depends on)."""
     ctx = current()
     before = _snapshot(row, fields) if row is not None else None
     try:
@@ -75,8 +77,8 @@ def _write(kind: str, prefix: str, fields: tuple[str, ...], action: str, row: An
     after = _snapshot(target, fields) if action != "deleted" else None
     ctx.audit(f"routing_{kind}.{action}", f"routing_{kind}", encode_public_id(prefix, key),
               before=before, after=after)
+    WorkspaceRouting.reconfigure(ctx.session, ctx.publish).close()
     ctx.session.commit()
-    live.configuration_changed(ctx.tenant_id)
     return result
 
 

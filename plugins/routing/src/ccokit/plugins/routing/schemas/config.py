@@ -55,7 +55,7 @@ MESSAGES_ZH = {
 }
 
 
-class _Skills(fields.Dict):
+class Skills(fields.Dict):
     """``{"refund": 2}``: skill names and levels 1-5 (at most 20)."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -159,7 +159,7 @@ class _QueueFields(ma.Schema):
 
     name = fields.String(validate=validate.Length(1, 100))
     group_ids = fields.List(PublicIdField("rgrp"), attribute="groups", validate=validate.Length(max=20))
-    skills = _Skills()
+    skills = Skills()
     strategy = fields.String(validate=validate.OneOf(STRATEGIES))
     aging_per_min = fields.Float(validate=validate.Range(0, 1000))
     channel_weights = fields.Dict(keys=_channel_key(),
@@ -191,7 +191,7 @@ class RoutingQueueSchema(_QueueFields, AttributeSchema):
     name = fields.String(required=True, validate=validate.Length(1, 100))
     group_ids = fields.List(PublicIdField("rgrp"), attribute="groups", load_default=list,
                             validate=validate.Length(max=20))
-    skills = _Skills(load_default=dict)
+    skills = Skills(load_default=dict)
     strategy = fields.String(load_default="longest_idle", validate=validate.OneOf(STRATEGIES))
     aging_per_min = fields.Float(load_default=1.0, validate=validate.Range(0, 1000))
     channel_weights = fields.Dict(keys=_channel_key(), load_default=dict,
@@ -219,7 +219,7 @@ class RoutingQueuePageSchema(ma.Schema):
 
 
 class _AgentFields(ma.Schema):
-    skills = _Skills()
+    skills = Skills()
     languages = fields.List(fields.String(validate=validate.Regexp(
         LANGUAGE, error="A language code such as zh, en or zh-Hant.")), validate=validate.Length(max=10))
     capacity = fields.Dict(keys=_channel_key(),
@@ -235,7 +235,7 @@ class RoutingAgentSchema(_AgentFields, AttributeSchema):
     """An agent is a member of the workspace who takes conversations; ``id`` is the member's."""
 
     id = PublicIdField("mem", attribute="member_id", required=True)
-    skills = _Skills(load_default=dict)
+    skills = Skills(load_default=dict)
     languages = fields.List(fields.String(validate=validate.Regexp(
         LANGUAGE, error="A language code such as zh, en or zh-Hant.")), load_default=list,
         validate=validate.Length(max=10))

@@ -30,6 +30,25 @@ CATALOGUE = Catalogue({
     },
     "unknown_queue": {"en": "No queue {id} in this workspace.", "zh": "本工作区没有队列 {id}。"},
     "not_an_agent": {"en": "Member {id} is not an agent.", "zh": "成员 {id} 不是坐席。"},
+    "not_offered": {
+        "en": "This conversation is not ringing this agent (the offer moved on or was taken).",
+        "zh": "该会话当前没有振铃给该坐席（邀请已转出或已被接起）。",
+    },
+    "not_assigned": {"en": "This conversation is not with an agent now.", "zh": "该会话当前不在坐席手中。"},
+    "not_in_wrap_up": {"en": "This conversation is not in wrap-up.", "zh": "该会话不在话后处理中。"},
+    "not_waiting": {
+        "en": "This conversation is no longer waiting for an agent.", "zh": "该会话已不在等待坐席。",
+    },
+    "not_live": {"en": "This conversation is over.", "zh": "该会话已结束。"},
+    "not_yours": {"en": "This conversation is another agent's.", "zh": "该会话属于其他坐席。"},
+    "agent_unavailable": {
+        "en": "That agent cannot take it now (not online, ringing, wrapping up or without a free seat).",
+        "zh": "该坐席现在无法接待（不在线、正在振铃、话后处理中或没有空闲席位）。",
+    },
+    "not_agent_token": {
+        "en": "Name the agent (agent_id): this token acts for no member.",
+        "zh": "请指定坐席（agent_id）：该令牌不代表任何成员。",
+    },
 })
 
 

@@ -1,0 +1,17 @@
+"""Routing's jobs: the minutely clock that runs a quiet workspace's due timers.
+
+Every request of a workspace runs its due timers first; this job catches the ones of a
+workspace where nothing happens (a ring that nobody answers in the middle of the night).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ccokit.plugins.routing.services import conversations
+
+__all__ = ["clock"]
+
+
+def clock(ctx: Any) -> None:
+    conversations.tick(ctx.session, ctx.publish)

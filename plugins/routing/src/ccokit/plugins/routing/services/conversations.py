@@ -1,0 +1,196 @@
+"""Conversations: a customer asks for a human, agents take, pass, finish and transfer, and the
+waiting customer learns where they stand.
+
+Every function runs one engine operation for the session's workspace through
+:class:`~.workspace_engine.WorkspaceRouting` (locked, in the caller's transaction, effects
+written and published) and refuses with :class:`~.messages.Invalid` what does not apply to the
+conversation as it is now. Callers commit.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import select
+
+from ccokit.plugins.routing.engine.model import Presence
+from ccokit.plugins.routing.engine.router import RoutingError
+from ccokit.plugins.routing.models import RoutingAgent, RoutingConversation, RoutingEngineState, RoutingQueue
+from ccokit.plugins.routing.services import hours, records
+from ccokit.plugins.routing.services.messages import Invalid, Message
+from ccokit.plugins.routing.services.peers import PEERS
+from ccokit.plugins.routing.services.workspace_engine import STATE, Publish, WorkspaceRouting, waiting_state
+from ccokit_sdk.models import tenant_of
+from ccokit_sdk.plugin import encode_public_id
+
+__all__ = [
+    "Refused",
+    "act",
+    "arrive",
+    "position_of",
+    "queue_stats",
+    "set_presence",
+    "tick",
+    "transfer",
+]
+
+#: Engine refusals, by what they mean to the caller (the field they concern and the message).
+_REFUSALS = {
+    "not_offered": "not_offered",
+    "not_assigned": "not_assigned",
+    "not_in_wrap_up": "not_in_wrap_up",
+    "not_waiting": "not_waiting",
+    "unknown_conversation": "not_live",
+    "agent_unavailable": "agent_unavailable",
+    "unknown_agent": "not_an_agent",
+    "unknown_queue": "unknown_queue",
+}
+
+
+class Refused(Exception):
+    """An action that does not apply to the conversation as it is now (answered 409)."""
+
+    def __init__(self, message: Message) -> None:
+        super().__init__(message.key)
+        self.message = message
+
+
+def _refused(exc: RoutingError, **values: Any) -> Refused:
+    return Refused(Message(_REFUSALS.get(exc.key, exc.key), values))
+
+
+def _priority(session: Any, queue: RoutingQueue, data: Mapping[str, Any]) -> tuple[float, str | None]:
+    """Base priority (tier boost, channel weight, value points, the caller's own) and tier key."""
+    boost, tier_key = 0, None
+    customer_id = data.get("customer_id")
+    tier_of = PEERS.get("customers.tier") if customer_id is not None else None
+    if tier_of is not None:
+        tier = tier_of(session, customer_id)
+        if tier is not None:
+            boost, tier_key = tier.priority_boost, tier.key
+    value_points = min(100.0, (data.get("value") or 0.0) * queue.value_weight)
+    weight = (queue.channel_weights or {}).get(data["channel"], 0)
+    return float(boost + weight + value_points + data.get("priority", 0)), tier_key
+
+
+def arrive(session: Any, data: Mapping[str, Any], publish: Publish, now: float | None = None
+           ) -> tuple[RoutingConversation, dict[str, Any]]:
+    """Record the conversation, then queue it (or refuse it: closed, full) and give it to an
+    agent if one can take it. Returns the row and where it stands (position, estimate)."""
+    now = time.time() if now is None else now
+    tenant_id = tenant_of(session)
+    queue = session.get(RoutingQueue, (tenant_id, data["queue_id"]))
+    if queue is None or queue.archived_at is not None:
+        unknown = Message("unknown_queue", {"id": encode_public_id("que", data["queue_id"])})
+        raise Invalid({"queue_id": [unknown]})
+    priority, tier_key = _priority(session, queue, data)
+    # The engine first: rebuilt from the tables, it must not meet this conversation there too.
+    ws = WorkspaceRouting.open(session, publish, now)
+    row = RoutingConversation(
+        queue_id=queue.id, channel=data["channel"], state="queued",
+        skills=dict(data.get("skills") or {}), language=data.get("language"),
+        customer_id=data.get("customer_id"), tier=tier_key, value=data.get("value"), priority=priority,
+        external_ref=data.get("external_ref"), arrived_at=records.moment(now), queued_at=records.moment(now),
+        stage=0, declined_by=[],
+    )
+    session.add(row)
+    session.flush()
+    open_now = hours.is_open(queue.hours, now)
+    ws.run(ws.router.arrive, records.conversation_of(row, ws.tenant), open_now=open_now)
+    standing = waiting_state(ws.router, ws.tenant, str(row.id), now)
+    ws.close()
+    session.expire(row)
+    return row, standing
+
+
+def act(session: Any, action: str, conversation_id: uuid.UUID, publish: Publish, *,
+        agent_id: uuid.UUID | None = None, now: float | None = None) -> None:
+    """``accept``, ``decline`` (by the ringing agent), ``complete``, ``end_wrapup`` (by the
+    agent holding it) or ``abandon`` (the customer left)."""
+    ws = WorkspaceRouting.open(session, publish, now)
+    router, tenant, conv_id = ws.router, ws.tenant, str(conversation_id)
+    conv = router.conversation(tenant, conv_id)
+    if conv is not None and agent_id is not None and action in ("complete", "end_wrapup") \
+            and conv.agent != str(agent_id):
+        ws.close()
+        raise Refused(Message("not_yours"))
+    try:
+        if action in ("accept", "decline"):
+            ws.run(getattr(router, action), tenant, conv_id, str(agent_id))
+        else:
+            ws.run(getattr(router, action), tenant, conv_id)
+    except RoutingError as exc:
+        ws.close()
+        raise _refused(exc) from exc
+    ws.close()
+
+
+def transfer(session: Any, conversation_id: uuid.UUID, publish: Publish, *, to_queue: uuid.UUID | None,
+             to_agent: uuid.UUID | None, by_agent: uuid.UUID | None = None, now: float | None = None) -> None:
+    """Move an assigned conversation to another queue, or ring another agent with it."""
+    ws = WorkspaceRouting.open(session, publish, now)
+    router, tenant, conv_id = ws.router, ws.tenant, str(conversation_id)
+    conv = router.conversation(tenant, conv_id)
+    try:
+        if conv is not None and by_agent is not None and conv.agent != str(by_agent):
+            raise Refused(Message("not_yours"))
+        ws.run(router.transfer, tenant, conv_id,
+               to_queue=str(to_queue) if to_queue else None, to_agent=str(to_agent) if to_agent else None)
+    except RoutingError as exc:
+        raise _refused(exc) from exc
+    finally:
+        ws.close()
+
+
+def set_presence(session: Any, agent_id: uuid.UUID, presence: str, publish: Publish,
+                 now: float | None = None) -> RoutingAgent:
+    """An agent goes online, busy, away or offline (leaving ``online`` hands back a ringing offer)."""
+    tenant_id = tenant_of(session)
+    agent = session.get(RoutingAgent, (tenant_id, agent_id))
+    if agent is None:
+        raise Refused(Message("not_an_agent", {"id": encode_public_id("mem", agent_id)}))
+    ws = WorkspaceRouting.open(session, publish, now)
+    ws.run(ws.router.set_presence, ws.tenant, str(agent_id), Presence(presence))
+    ws.touch_agent(str(agent_id))
+    ws.close()
+    agent.presence_at = records.moment(ws.now)
+    agent.presence_reason = None  # set by the agent, not by the system
+    session.flush()
+    session.expire(agent)
+    return agent
+
+
+def tick(session: Any, publish: Publish, now: float | None = None) -> int:
+    """Run the workspace's timers that are due (ring timeouts, overflow stages, maximum waits,
+    ends of wrap-up) when no request has run them; returns how many effects they had."""
+    state = session.scalar(select(RoutingEngineState).where(RoutingEngineState.name == STATE))
+    now = time.time() if now is None else now
+    if state is None or state.next_deadline is None or records.epoch(state.next_deadline) > now:
+        return 0
+    ws = WorkspaceRouting.open(session, publish, now)
+    ws.run(ws.router.tick)
+    count = len(ws.effects)
+    ws.close()
+    return count
+
+
+def position_of(session: Any, conversation_id: uuid.UUID, publish: Publish) -> dict[str, Any]:
+    """Where a conversation stands now (position 1 is next; 0 once an agent has it)."""
+    ws = WorkspaceRouting.open(session, publish)
+    standing = waiting_state(ws.router, ws.tenant, str(conversation_id), ws.now)
+    ws.close()
+    return standing
+
+
+def queue_stats(session: Any, queue_id: uuid.UUID, publish: Publish) -> dict[str, Any]:
+    """The queue's live figures (see :meth:`~..engine.router.Router.queue_stats`)."""
+    ws = WorkspaceRouting.open(session, publish)
+    try:
+        return ws.router.queue_stats(ws.tenant, str(queue_id), ws.now)
+    except RoutingError as exc:
+        raise _refused(exc) from exc
+    finally:
+        ws.close()

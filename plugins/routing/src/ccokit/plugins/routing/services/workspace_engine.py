@@ -1,0 +1,288 @@
+"""Each workspace's routing engine, in step with the durable record, in every process.
+
+A routing decision runs inside the transaction of the request (or job) that causes it:
+
+1. the workspace's ``routing_engine_states`` row is locked and its ``version`` moved on, so one
+   decision of a workspace happens at a time across every web process and worker (one single
+   writer per workspace, which is what keeps a conversation from two agents and an agent
+   within their seats);
+2. the engine this process cached for the workspace is used if it is the previous version,
+   else it is rebuilt from the tables (queues, agents, live conversations, the state row's
+   memory) and settled;
+3. the operation runs; its effects are written to the conversation and agent rows and published
+   as events in the same transaction, with the queue statistics in the state row;
+4. after the commit the engine is cached with its version; after a rollback it is dropped.
+
+Nothing lives only in memory: a killed process loses at most a transaction that was never
+acknowledged, and Redis holds none of it. The cost is a row lock per decision of a workspace
+(decisions of different workspaces do not wait for each other) and a rebuild whenever another
+process decided last.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy import bindparam, event, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ccokit.plugins.routing.engine import effects as fx
+from ccokit.plugins.routing.engine.model import Conversation, ConvState
+from ccokit.plugins.routing.engine.router import Router
+from ccokit.plugins.routing.models import (
+    LIVE_STATES,
+    RoutingAgent,
+    RoutingConversation,
+    RoutingEngineState,
+    RoutingQueue,
+)
+from ccokit.plugins.routing.services import records
+from ccokit.plugins.routing.services.event_payloads import payload_of
+from ccokit_sdk.models import tenant_of
+
+__all__ = ["WorkspaceRouting", "forget_cached"]
+
+Publish = Callable[[str, Mapping[str, Any]], Any]
+STATE = "engine"
+
+_cache: dict[uuid.UUID, tuple[int, Router]] = {}
+_cache_lock = threading.Lock()
+
+
+def forget_cached() -> None:
+    """Drop every cached engine (tests that change rows behind the engine's back)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _take(tenant_id: uuid.UUID, version: int) -> Router | None:
+    with _cache_lock:
+        cached = _cache.pop(tenant_id, None)
+    return cached[1] if cached is not None and cached[0] == version else None
+
+
+def _lock(session: Session, tenant_id: uuid.UUID) -> tuple[int, dict[str, Any]]:
+    """Lock the workspace's state row (created on first use) and move its version on; returns
+    the new version and the row's memory."""
+    bump = (
+        update(RoutingEngineState)
+        .where(RoutingEngineState.tenant_id == tenant_id, RoutingEngineState.name == STATE)
+        .values(version=RoutingEngineState.version + 1)
+        .returning(RoutingEngineState.version, RoutingEngineState.memory)
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(bump).first()
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(RoutingEngineState(name=STATE, version=0, memory={}))
+        except IntegrityError:
+            pass  # another transaction created it first; its lock is what we wait for now
+        row = session.execute(bump).one()
+    return int(row[0]), dict(row[1] or {})
+
+
+def _rebuild(session: Session, tenant: str, memory: Mapping[str, Any], now: float) -> Router:
+    """A new engine holding the workspace as its tables record it."""
+    router = Router()
+    queues = session.scalars(select(RoutingQueue).where(RoutingQueue.archived_at.is_(None))).all()
+    for queue in queues:
+        router.put_queue(records.policy_of(queue, tenant), now)
+        router.recall_queue(tenant, str(queue.id), (memory.get("queues") or {}).get(str(queue.id)) or {})
+    agents = select(RoutingAgent).order_by(RoutingAgent.created_at, RoutingAgent.member_id)
+    for row in session.scalars(agents):
+        agent = records.agent_of(row, tenant)
+        idle_since = agent.idle_since
+        router.put_agent(agent, now)
+        agent.idle_since = idle_since
+    live = session.scalars(
+        select(RoutingConversation).where(RoutingConversation.state.in_(LIVE_STATES))
+        .order_by(RoutingConversation.arrived_at, RoutingConversation.id)
+    )
+    for row in live:
+        conv = records.conversation_of(row, tenant)
+        router.restore(conv, now)
+        if conv.customer is not None and conv.agent is not None and conv.assigned_at is not None:
+            router.remember_customer(tenant, conv.customer, conv.agent, conv.assigned_at)
+    window = max((q.sticky_s for q in queues), default=0)
+    if window:
+        since = records.moment(now - window)
+        served = session.execute(
+            select(RoutingConversation.customer_id, RoutingConversation.agent_id,
+                   RoutingConversation.ended_at)
+            .where(RoutingConversation.ended_at >= since, RoutingConversation.customer_id.is_not(None),
+                   RoutingConversation.agent_id.is_not(None))
+        )
+        for customer_id, agent_id, ended_at in served:
+            router.remember_customer(tenant, str(customer_id), str(agent_id), records.epoch(ended_at) or now)
+    return router
+
+
+class WorkspaceRouting:
+    """One workspace's engine for the length of one transaction (see the module docstring).
+
+    ``open`` locks and loads; run engine operations through :meth:`run`; :meth:`close` writes
+    what they did before the caller commits.
+    """
+
+    def __init__(self, session: Session, publish: Publish, tenant_id: uuid.UUID, version: int,
+                 router: Router, now: float) -> None:
+        self.session, self.publish = session, publish
+        self.tenant_id, self.tenant = tenant_id, str(tenant_id)
+        self.version, self.router, self.now = version, router, now
+        self.effects: list[fx.Effect] = []
+        self.agents_touched: set[str] = set()
+        self.rebuilt = False
+        self._discarded = False
+        event.listen(session, "after_commit", self._keep, once=True)
+        event.listen(session, "after_rollback", self._discard, once=True)
+
+    @classmethod
+    def open(cls, session: Session, publish: Publish, now: float | None = None) -> WorkspaceRouting:
+        tenant_id = tenant_of(session)
+        if tenant_id is None:
+            raise RuntimeError("routing decisions need a tenant-scoped session")
+        now = time.time() if now is None else now
+        version, memory = _lock(session, tenant_id)
+        router = _take(tenant_id, version - 1)
+        rebuilt = router is None
+        if router is None:
+            router = _rebuild(session, str(tenant_id), memory, now)
+        ws = cls(session, publish, tenant_id, version, router, now)
+        ws.rebuilt = rebuilt
+        if rebuilt:
+            ws.effects.extend(router.settle(ws.tenant, now))
+        return ws
+
+    @classmethod
+    def reconfigure(cls, session: Session, publish: Publish, now: float | None = None) -> WorkspaceRouting:
+        """After a change of groups, queues or agents in this transaction: the engine rebuilt
+        from the tables as they now are, and settled (a new seat or a widened queue may take
+        waiting conversations at once); :meth:`close` it like any other."""
+        tenant_id = tenant_of(session)
+        if tenant_id is None:
+            raise RuntimeError("routing decisions need a tenant-scoped session")
+        now = time.time() if now is None else now
+        version, memory = _lock(session, tenant_id)
+        _take(tenant_id, version - 1)
+        router = _rebuild(session, str(tenant_id), memory, now)
+        ws = cls(session, publish, tenant_id, version, router, now)
+        ws.rebuilt = True
+        ws.effects.extend(router.settle(ws.tenant, now))
+        return ws
+
+    def run(self, operation: Callable[..., list[fx.Effect]], *args: Any, **kwargs: Any) -> list[fx.Effect]:
+        """``operation(*args, now=…)`` of the engine; its effects are recorded for :meth:`close`."""
+        effects = operation(*args, self.now, **kwargs)
+        self.effects.extend(effects)
+        return effects
+
+    def touch_agent(self, agent_id: str) -> None:
+        """An agent whose presence or idle time changed outside an effect (presence set by them)."""
+        self.agents_touched.add(agent_id)
+
+    def close(self) -> None:
+        """Write the effects to the rows, publish them, and save the queues' memory."""
+        router, now = self.router, self.now
+        finished = {str(c.id): c for c in router.finished}
+        router.finished.clear()
+        extra: dict[str, dict[str, Any]] = {}
+        for effect in self.effects:
+            conv_id = getattr(effect, "conversation", None)
+            if conv_id is not None:
+                extra.setdefault(conv_id, {})
+            agent_id = getattr(effect, "agent", None)
+            if agent_id is not None:
+                self.agents_touched.add(agent_id)
+            match effect:
+                case fx.Admitted(position=position, estimate_s=estimate):
+                    extra[conv_id].update(position_told=position, estimate_s=estimate)
+                case fx.Offered():
+                    extra[conv_id]["offered_at"] = records.moment(now)
+                case fx.Refused(reason=reason) | fx.Ended(reason=reason):
+                    extra[conv_id]["end_reason"] = reason
+                case fx.Abandoned():
+                    extra[conv_id]["end_reason"] = "abandoned"
+        self._write_conversations(extra, finished)
+        self._write_agents()
+        self._publish(finished)
+        self._save_memory()
+
+    def _conversation(self, conv_id: str, finished: Mapping[str, Conversation]) -> Conversation | None:
+        return self.router.conversation(self.tenant, conv_id) or finished.get(conv_id)
+
+    def _write_conversations(self, extra: dict[str, dict[str, Any]],
+                             finished: Mapping[str, Conversation]) -> None:
+        by_shape: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+        for conv_id, columns in extra.items():
+            conv = self._conversation(conv_id, finished)
+            if conv is None:
+                continue
+            values = {"tenant_id": self.tenant_id, **records.row_values(conv, self.now), **columns}
+            by_shape.setdefault(tuple(sorted(values)), []).append(values)
+        for rows in by_shape.values():
+            self.session.execute(update(RoutingConversation), rows)
+
+    def _write_agents(self) -> None:
+        rows = []
+        for agent_id in sorted(self.agents_touched):
+            agent = self.router.agent(self.tenant, agent_id)
+            if agent is None:
+                continue
+            rows.append({"t": self.tenant_id, "m": uuid.UUID(agent_id), "presence": agent.presence.value,
+                         "idle_since": records.moment(agent.idle_since)})
+        if rows:
+            # The agents' version counts changes of their configuration (If-Match on PATCH), not
+            # of presence: a Core statement, scoped to the tenant by hand, leaves it alone.
+            table = RoutingAgent.__table__
+            self.session.execute(
+                table.update().where(table.c.tenant_id == bindparam("t"), table.c.member_id == bindparam("m"))
+                .values(presence=bindparam("presence"), idle_since=bindparam("idle_since")),
+                rows,
+            )
+        for effect in self.effects:
+            if isinstance(effect, fx.PresenceChanged):
+                self.session.execute(
+                    update(RoutingAgent).where(RoutingAgent.member_id == uuid.UUID(effect.agent))
+                    .values(presence_reason=effect.reason, presence_at=records.moment(self.now))
+                    .execution_options(synchronize_session=False)
+                )
+
+    def _publish(self, finished: Mapping[str, Conversation]) -> None:
+        for effect in self.effects:
+            conv_id = getattr(effect, "conversation", None)
+            conv = self._conversation(conv_id, finished) if conv_id is not None else None
+            event_type, payload = payload_of(effect, conv, self.now)
+            self.publish(event_type, payload)
+
+    def _save_memory(self) -> None:
+        memory = {"queues": {str(p.id): self.router.queue_memory(self.tenant, p.id)
+                             for p in self.router.queues(self.tenant)}}
+        self.session.execute(
+            update(RoutingEngineState)
+            .where(RoutingEngineState.tenant_id == self.tenant_id, RoutingEngineState.name == STATE)
+            .values(memory=memory, next_deadline=records.moment(self.router.next_deadline()))
+            .execution_options(synchronize_session=False)
+        )
+
+    def _keep(self, _session: Session) -> None:
+        if not self._discarded:
+            with _cache_lock:
+                _cache[self.tenant_id] = (self.version, self.router)
+
+    def _discard(self, _session: Session) -> None:
+        self._discarded = True
+
+
+def waiting_state(router: Router, tenant: str, conv_id: str, now: float) -> dict[str, Any]:
+    """Position (1 = next) and estimated seconds for a waiting conversation, zeros otherwise."""
+    conv = router.conversation(tenant, conv_id)
+    if conv is None or conv.state is not ConvState.QUEUED:
+        return {"position": 0, "estimated_wait_s": 0.0 if conv is not None else None}
+    position, estimate = router.position(tenant, conv_id, now)
+    return {"position": position, "estimated_wait_s": estimate}

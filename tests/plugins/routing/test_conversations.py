@@ -1,0 +1,262 @@
+"""Conversations through the API: arrival, offers, accept and decline, completion, transfers,
+presence, closed and full queues, tiers, the waiting customer's standing, a rebuilt engine, and
+concurrent arrivals that must never over-fill an agent (PostgreSQL and SQLite)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from ccokit.platform.events.models import OutboxEvent
+from ccokit.platform.events.outbox import publish as outbox_publish
+from ccokit.platform.kernel import current_kernel
+from ccokit.plugins.routing.models import RoutingConversation
+from ccokit.plugins.routing.services import conversations
+from ccokit.plugins.routing.services.workspace_engine import forget_cached
+from tests.conftest import bearer, issue_token, signup
+from tests.plugins.routing.test_configuration import API, Desk
+
+
+class Shop(Desk):
+    """A workspace with a queue, agents made of members, and helpers to act."""
+
+    def __init__(self, app: Flask, queue: dict[str, Any] | None = None, agents: int = 2,
+                 capacity: dict[str, int] | None = None) -> None:
+        super().__init__(app)
+        self.queue = self.post("queues", {"name": "店铺咨询", **(queue or {})})
+        self.agents = []
+        for number in range(agents):
+            member = self.member(f"agent{number}@shop.example")
+            self.post("agents", {"id": member, "capacity": capacity or {"chat": 2}})
+            self.agents.append(member)
+
+    def presence(self, agent: str, presence: str) -> dict[str, Any]:
+        resp = self.client.put(f"{API}/agents/{agent}/presence", json={"presence": presence}, headers=self.auth)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        return dict(resp.get_json())
+
+    def arrive(self, **fields: Any) -> dict[str, Any]:
+        return self.post("conversations", {"queue_id": self.queue["id"], "channel": "chat", **fields})
+
+    def act(self, conversation: dict[str, Any], action: str, agent: str | None, status: int = 200,
+            **body: Any) -> dict[str, Any]:
+        resp = self.client.post(f"{API}/conversations/{conversation['id']}/{action}",
+                                json={"agent_id": agent, **body}, headers=self.auth)
+        assert resp.status_code == status, resp.get_data(as_text=True)
+        return dict(resp.get_json())
+
+    def get(self, conversation: dict[str, Any]) -> dict[str, Any]:
+        resp = self.client.get(f"{API}/conversations/{conversation['id']}", headers=self.auth)
+        assert resp.status_code == 200, resp.get_data(as_text=True)
+        return dict(resp.get_json())
+
+    def events(self) -> list[tuple[str, dict[str, Any]]]:
+        with current_kernel(self.app).db.transaction(self.tenant.tenant_id) as session:
+            rows = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+            return [(r.type, dict(r.payload)) for r in rows if r.type.startswith(("conversation.", "agent."))]
+
+
+def test_an_offer_is_accepted_completed_and_every_step_is_an_event(any_app: Flask):
+    shop = Shop(any_app, agents=1)
+    agent = shop.agents[0]
+    assert shop.presence(agent, "online")["presence"] == "online"
+    conv = shop.arrive(external_ref="chat-42")
+    assert (conv["state"], conv["agent_id"], conv["position"], conv["external_ref"]) == ("offered", agent, 0,
+                                                                                         "chat-42")
+    assert conv["id"].startswith("conv_")
+    work = shop.client.get(f"{API}/agents/{agent}/work", headers=shop.auth).get_json()
+    assert work["offer"]["id"] == conv["id"]
+    taken = shop.act(conv, "accept", agent)
+    assert (taken["state"], taken["agent_id"]) == ("assigned", agent)
+    assert taken["waited_s"] is not None
+    done = shop.act(conv, "complete", agent)
+    assert (done["state"], done["end_reason"]) == ("ended", "completed")
+    assert [t for t, _ in shop.events()] == [
+        "conversation.queued", "conversation.offered", "conversation.assigned", "conversation.ended"]
+    assert shop.events()[1][1]["agent_id"] == agent
+
+
+def test_a_waiting_customer_sees_their_place_and_an_agent_coming_online_takes_the_first(any_app: Flask):
+    shop = Shop(any_app, queue={"auto_accept": True, "aging_per_min": 0}, agents=1, capacity={"chat": 1})
+    agent = shop.agents[0]
+    first, second = shop.arrive(), shop.arrive(priority=0)
+    vip = shop.arrive(priority=50)
+    assert (first["state"], first["position"]) == ("queued", 1)
+    assert vip["position"] == 1  # higher priority goes first
+    assert shop.get(first)["position"] == 2
+    assert shop.get(second)["position"] == 3
+    shop.presence(agent, "online")
+    assert shop.get(vip)["state"] == "assigned"
+    assert shop.get(first)["position"] == 1
+    shop.act(vip, "complete", agent)
+    assert (shop.get(first)["state"], shop.get(first)["agent_id"]) == ("assigned", agent)
+
+
+def test_a_decline_goes_to_the_next_agent_and_a_stale_accept_is_refused(any_app: Flask):
+    shop = Shop(any_app, queue={"strategy": "round_robin"})
+    ann, bob = shop.agents
+    shop.presence(ann, "online")
+    shop.presence(bob, "online")
+    conv = shop.arrive()
+    first = conv["agent_id"]
+    other = bob if first == ann else ann
+    moved = shop.act(conv, "decline", first)
+    assert (moved["state"], moved["agent_id"]) == ("offered", other)
+    refused = shop.act(conv, "accept", first, status=409)
+    assert "not ringing this agent" in refused["detail"]
+    assert shop.act(conv, "accept", other)["state"] == "assigned"
+    kinds = [t for t, _ in shop.events()]
+    assert kinds.count("conversation.requeued") == 1
+
+
+def test_a_closed_or_full_queue_refuses_with_alternatives(any_app: Flask):
+    shop = Shop(any_app, queue={"max_length": 1, "hours": {"timezone": "UTC", "weekly": {}}}, agents=0)
+    closed = shop.arrive()
+    assert (closed["state"], closed["end_reason"], closed["alternatives"]) == ("ended", "closed",
+                                                                               ["callback", "ticket"])
+    resp = shop.client.patch(f"{API}/queues/{shop.queue['id']}", json={"hours": None}, headers=shop.auth)
+    assert resp.status_code == 200
+    assert shop.arrive()["state"] == "queued"
+    full = shop.arrive()
+    assert (full["state"], full["end_reason"]) == ("ended", "queue_full")
+    assert [t for t, _ in shop.events()].count("conversation.refused") == 2
+
+
+def test_a_member_tier_raises_the_priority(any_app: Flask):
+    shop = Shop(any_app, agents=0)
+    resp = shop.client.post("/api/v1/customers/customers", headers=shop.auth,
+                            json={"name": "VIP", "emails": ["vip@shoppers.example"], "tier": "platinum"})
+    assert resp.status_code == 201, resp.get_data(as_text=True)
+    plain = shop.arrive()
+    vip = shop.arrive(customer_id=resp.get_json()["id"], value=10)
+    assert (vip["tier"], vip["priority"]) == ("platinum", 40.0)
+    assert (shop.get(vip)["position"], shop.get(plain)["position"]) == (1, 2)
+
+
+def test_transfers_and_abandonment(any_app: Flask):
+    shop = Shop(any_app, queue={"auto_accept": True})
+    ann, bob = shop.agents
+    vip_queue = shop.post("queues", {"name": "VIP desk"})
+    shop.presence(ann, "online")
+    conv = shop.arrive()
+    assert conv["agent_id"] == ann
+    shop.presence(bob, "online")
+    rung = shop.act(conv, "transfer", ann, to_agent_id=bob)
+    assert (rung["state"], rung["agent_id"]) == ("offered", bob)
+    assert shop.act(conv, "accept", bob)["state"] == "assigned"
+    moved = shop.act(conv, "transfer", bob, to_queue_id=vip_queue["id"])
+    assert moved["queue_id"] == vip_queue["id"]
+    assert moved["state"] in ("queued", "assigned", "offered")
+    shop.presence(ann, "offline")
+    shop.presence(bob, "offline")
+    lonely = shop.arrive()
+    assert lonely["state"] == "queued"
+    left = shop.client.post(f"{API}/conversations/{lonely['id']}/abandon", headers=shop.auth)
+    assert left.status_code == 200
+    assert (left.get_json()["state"], left.get_json()["end_reason"]) == ("abandoned", "abandoned")
+    again = shop.client.post(f"{API}/conversations/{lonely['id']}/abandon", headers=shop.auth)
+    assert again.status_code == 409
+
+
+def test_an_application_token_must_name_the_agent(any_app: Flask):
+    shop = Shop(any_app, agents=1)
+    shop.presence(shop.agents[0], "online")
+    conv = shop.arrive()
+    resp = shop.client.post(f"{API}/conversations/{conv['id']}/accept", json={}, headers=shop.auth)
+    assert resp.status_code == 422
+    assert "agent_id" in resp.get_json()["errors"]
+    agent_only = bearer(issue_token(shop.client, shop.tenant, ["routing:agent"]))
+    resp = shop.client.post(f"{API}/conversations", json={"queue_id": shop.queue["id"], "channel": "chat"},
+                            headers=agent_only)
+    assert resp.status_code == 403
+
+
+def test_a_rebuilt_engine_carries_on_where_the_last_one_was(any_app: Flask):
+    shop = Shop(any_app, queue={"auto_accept": True, "aging_per_min": 0}, agents=1, capacity={"chat": 1})
+    agent = shop.agents[0]
+    shop.presence(agent, "online")
+    held = shop.arrive()
+    waiting = [shop.arrive(priority=p) for p in (0, 30, 10)]
+    forget_cached()  # as if every process had restarted
+    assert [shop.get(c)["position"] for c in waiting] == [3, 1, 2]
+    forget_cached()
+    shop.act(held, "complete", agent)
+    assert shop.get(waiting[1])["state"] == "assigned"
+    stats = shop.client.get(f"{API}/queues/{shop.queue['id']}/stats", headers=shop.auth).get_json()
+    assert (stats["waiting"], stats["answered"], stats["admitted"]) == (2, 2, 4)  # survived the rebuilds
+
+
+def test_a_ring_nobody_answers_times_out_on_the_clock(app: Flask):
+    shop = Shop(app, queue={"ring_s": 10}, agents=1)
+    agent = shop.agents[0]
+    shop.presence(agent, "online")
+    conv = shop.arrive()
+    kernel = current_kernel(app)
+    with kernel.db.transaction(shop.tenant.tenant_id) as session:
+        def publish(event_type: str, payload: Any) -> Any:
+            return outbox_publish(session, kernel.events, event_type, payload)
+
+        assert conversations.tick(session, publish, now=time.time()) == 0  # nothing due yet
+        assert conversations.tick(session, publish, now=time.time() + 11) > 0
+    after = shop.get(conv)
+    assert (after["state"], after["agent_id"]) == ("queued", None)
+    work = shop.client.get(f"{API}/agents/{agent}/work", headers=shop.auth).get_json()
+    assert work["presence"] == "away"
+    assert ("agent.presence_changed", {"agent_id": agent, "presence": "away", "reason": "missed_offer"}) in \
+        shop.events()
+
+
+def test_concurrent_arrivals_never_overfill_an_agent(app: Flask):
+    """Eight threads, as many requests at once as two gunicorn workers serve: the workspace's
+    row lock keeps one decision at a time, and a stale engine is rebuilt, never trusted."""
+    shop = Shop(app, queue={"auto_accept": True}, agents=2, capacity={"chat": 3})
+    for agent in shop.agents:
+        shop.presence(agent, "online")
+    errors: list[str] = []
+
+    def send(count: int) -> None:
+        client = app.test_client()
+        for _ in range(count):
+            if threading.current_thread().name.endswith("3"):
+                forget_cached()  # another process's view: rebuilt from the tables
+            resp = client.post(f"{API}/conversations", headers=shop.auth,
+                               json={"queue_id": shop.queue["id"], "channel": "chat"})
+            if resp.status_code != 201:
+                errors.append(resp.get_data(as_text=True))
+
+    threads = [threading.Thread(target=send, args=(5,), name=f"t{n}") for n in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with current_kernel(app).db.transaction(shop.tenant.tenant_id) as session:
+        rows = session.scalars(select(RoutingConversation)).all()
+    held: dict[Any, int] = {}
+    for row in rows:
+        if row.state == "assigned":
+            held[row.agent_id] = held.get(row.agent_id, 0) + 1
+    assert len(rows) == 40
+    assert sorted(held.values()) == [3, 3]
+    assert sum(1 for r in rows if r.state == "queued") == 34
+
+
+@pytest.fixture(autouse=True)
+def _fresh_engines():
+    forget_cached()
+    yield
+    forget_cached()
+
+
+def test_other_workspaces_never_see_the_conversation(any_app: Flask):
+    shop = Shop(any_app, agents=0)
+    conv = shop.arrive()
+    client = any_app.test_client()
+    other = bearer(issue_token(client, signup(client)))
+    assert client.get(f"{API}/conversations/{conv['id']}", headers=other).status_code == 404
+    assert client.get(f"{API}/conversations", headers=other).get_json()["items"] == []
