@@ -23,7 +23,7 @@ from ccokit.plugins.routing.services import hours, records
 from ccokit.plugins.routing.services.messages import Invalid, Message
 from ccokit.plugins.routing.services.peers import PEERS
 from ccokit.plugins.routing.services.workspace_engine import STATE, Publish, WorkspaceRouting, waiting_state
-from ccokit_sdk.models import tenant_of
+from ccokit_sdk.models import new_id, tenant_of
 from ccokit_sdk.plugin import encode_public_id
 
 __all__ = [
@@ -90,19 +90,18 @@ def arrive(session: Any, data: Mapping[str, Any], publish: Publish, now: float |
     # The engine first: rebuilt from the tables, it must not meet this conversation there too.
     ws = WorkspaceRouting.open(session, publish, now)
     row = RoutingConversation(
-        queue_id=queue.id, channel=data["channel"], state="queued",
+        id=new_id(), queue_id=queue.id, channel=data["channel"], state="queued",
         skills=dict(data.get("skills") or {}), language=data.get("language"),
         customer_id=data.get("customer_id"), tier=tier_key, value=data.get("value"), priority=priority,
         external_ref=data.get("external_ref"), arrived_at=records.moment(now), queued_at=records.moment(now),
-        stage=0, declined_by=[],
+        stage=0, declined_by=[], version=1,
     )
-    session.add(row)
-    session.flush()
+    ws.created[str(row.id)] = row  # inserted by close() with what the engine decided
     open_now = hours.is_open(queue.hours, now)
     ws.run(ws.router.arrive, records.conversation_of(row, ws.tenant), open_now=open_now)
     standing = waiting_state(ws.router, ws.tenant, str(row.id), now)
     ws.close()
-    session.expire(row)
+    session.flush()
     return row, standing
 
 

@@ -138,6 +138,8 @@ class WorkspaceRouting:
         self.effects: list[fx.Effect] = []
         self.agents_touched: set[str] = set()
         self.rebuilt = False
+        #: New conversations (ORM rows not added yet): inserted once, with what the engine decided.
+        self.created: dict[str, RoutingConversation] = {}
         self._discarded = False
         event.listen(session, "after_commit", self._keep, once=True)
         event.listen(session, "after_rollback", self._discard, once=True)
@@ -224,6 +226,12 @@ class WorkspaceRouting:
             if conv is None:
                 continue
             values = {"tenant_id": self.tenant_id, **records.row_values(conv, self.now), **columns}
+            row = self.created.pop(conv_id, None)
+            if row is not None:  # one INSERT with the outcome, not an INSERT and an UPDATE
+                for name, value in values.items():
+                    setattr(row, name, value)
+                self.session.add(row)
+                continue
             by_shape.setdefault(tuple(sorted(values)), []).append(values)
         for rows in by_shape.values():
             self.session.execute(update(RoutingConversation), rows)
@@ -261,6 +269,8 @@ class WorkspaceRouting:
             self.publish(event_type, payload)
 
     def _save_memory(self) -> None:
+        """The queues' statistics and the next deadline (which the clock job reads), to the state
+        row, with every decision: a rebuild in another process starts from them."""
         memory = {"queues": {str(p.id): self.router.queue_memory(self.tenant, p.id)
                              for p in self.router.queues(self.tenant)}}
         self.session.execute(
