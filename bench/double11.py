@@ -118,12 +118,23 @@ def _copy(conn: psycopg.Connection[Any], table: str, columns: tuple[str, ...], r
             copy.write_row(row)
 
 
+def traffic_weights(count: int) -> list[float]:
+    """Each workspace's share of the contacts: a few big shops, many small (Zipf, s = 0.8)."""
+    weights = [1.0 / (rank + 1) ** 0.8 for rank in range(count)]
+    total = sum(weights)
+    return [w / total for w in weights]
+
+
 def configure(db: str, workspaces: list[dict[str, Any]], agents: int, rng: random.Random) -> None:
     """Groups, queues, agent members and their routing profiles of every workspace, written by
-    the superuser with COPY (the API would take minutes for 10,000 agents)."""
+    the superuser with COPY (the API would take minutes for 10,000 agents). The ``agents`` per
+    workspace on average are shared out by traffic, as shops staff for their contacts: the
+    biggest gets hundreds, the smallest two."""
     now = datetime.now(UTC)
     groups, queues, members, profiles = [], [], [], []
-    for ws in workspaces:
+    shares = traffic_weights(len(workspaces))
+    for ws, share in zip(workspaces, shares, strict=True):
+        staff = max(2, round(share * agents * len(workspaces)))
         tenant = ws["tenant"]
         presales, aftersales = new_id(), new_id()
         ws["groups"] = (presales, aftersales)
@@ -138,12 +149,12 @@ def configure(db: str, workspaces: list[dict[str, Any]], agents: int, rng: rando
              "least_occupied", 2.0, "{}", 0.0, "[]", 0, None, None, 15, 0, False, 20, None, now, now, 1),
         ]
         ws["agents"] = []
-        for number in range(agents):
+        for number in range(staff):
             member = new_id()
             ws["agents"].append(member)
             members.append((tenant, member, f"agent{number}@{ws['slug']}.example", f"坐席 {number}", "agent",
                             "active", "zh", now))
-            group = presales if number < agents // 2 else aftersales
+            group = presales if number < staff // 2 else aftersales
             skills = {"presales": rng.randint(1, 3), "refund": rng.randint(1, 3)}
             profiles.append((tenant, member, json.dumps(skills), '["zh"]', '{"chat": 5, "video": 1}',
                              json.dumps([str(group)]), "online", now, now, now, now, 1))
@@ -159,8 +170,8 @@ def configure(db: str, workspaces: list[dict[str, Any]], agents: int, rng: rando
         _copy(conn, "routing_agents", ("tenant_id", "member_id", "skills", "languages", "capacity", "groups",
                                        "presence", "presence_at", "idle_since", "created_at", "updated_at",
                                        "version"), profiles)
-        # A shop of ten agents is on the standard plan (the free one allows five members).
-        conn.execute("UPDATE tenants SET plan = 'standard' WHERE id = ANY(%s)",
+        # Shops of this size are on the enterprise plan (the free one allows five members).
+        conn.execute("UPDATE tenants SET plan = 'enterprise' WHERE id = ANY(%s)",
                      ([ws["tenant"] for ws in workspaces],))
         conn.commit()
         conn.autocommit = True
@@ -237,9 +248,11 @@ class Storm:
         self.seq = 0
         self.scheduled: set[str] = set()
         self.stop = threading.Event()
-        weights = [1.0 / (rank + 1) ** 0.8 for rank in range(len(workspaces))]  # a few big shops
-        total = sum(weights)
-        self.cumulative = [sum(weights[: i + 1]) / total for i in range(len(weights))]
+        shares, running = traffic_weights(len(workspaces)), 0.0
+        self.cumulative = []
+        for share in shares:
+            running += share
+            self.cumulative.append(running)
 
     def _workspace(self, rng: random.Random) -> dict[str, Any]:
         x = rng.random()
@@ -467,7 +480,9 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             workspaces = provision(url, args.tenants, tag)
             print(f"{len(workspaces)} workspaces signed up in {time.perf_counter() - t0:.0f} s", flush=True)
         configure(db, workspaces, args.agents, rng)
-        print(f"{args.tenants * args.agents:,} agents online in {len(workspaces) * 2:,} queues", flush=True)
+        staffed = sum(len(ws["agents"]) for ws in workspaces)
+        print(f"{staffed:,} agents online in {len(workspaces) * 2:,} queues (the biggest shop "
+              f"{len(workspaces[0]['agents'])}, the smallest {len(workspaces[-1]['agents'])})", flush=True)
         worker_log = (tmp / "worker.log").open("wb")
         stack.callback(worker_log.close)
         start_worker = lambda: subprocess.Popen([CCOKIT, "worker"], env=env, stdout=worker_log,  # noqa: E731
@@ -549,7 +564,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0, help="length of the storm")
     parser.add_argument("--tenants", type=int, default=1000)
-    parser.add_argument("--agents", type=int, default=10, help="agents per workspace")
+    parser.add_argument("--agents", type=int, default=10,
+                        help="agents per workspace on average (shared out by traffic)")
     parser.add_argument("--rate", type=float, default=2000.0, help="arrivals per second offered")
     parser.add_argument("--clients", type=int, default=16, help="threads sending arrivals")
     parser.add_argument("--agent-threads", type=int, default=4, help="threads acting for the agents")
