@@ -62,7 +62,7 @@ def test_every_command_in_the_chart_is_a_real_ccokit_command(values_name: str) -
     assert seen == {"serve", "worker", "relay", "scheduler", "migrate", "probe"}
 
 
-def test_the_parser_refuses_what_the_cli_refuses() -> None:
+def test_the_parser_refuses_what_the_cli_refuses(tmp_path: Path) -> None:
     """The check above would catch a broken command."""
     for argv in (
         ["ccokit", "serv"],
@@ -72,7 +72,9 @@ def test_the_parser_refuses_what_the_cli_refuses() -> None:
     ):
         with pytest.raises((click.ClickException, AssertionError)):
             parse_cli(argv)
-    worker = parse_cli(["ccokit", "worker", "--queue", "events", "--heartbeat-file", "/tmp/x"])
+    # A path of this test's own: a file path the machine happens to hold as a folder is refused.
+    heartbeat = str(tmp_path / "heartbeat")
+    worker = parse_cli(["ccokit", "worker", "--queue", "events", "--heartbeat-file", heartbeat])
     assert worker.params["queues"] == ("events",)
 
 
