@@ -260,3 +260,40 @@ def test_other_workspaces_never_see_the_conversation(any_app: Flask):
     other = bearer(issue_token(client, signup(client)))
     assert client.get(f"{API}/conversations/{conv['id']}", headers=other).status_code == 404
     assert client.get(f"{API}/conversations", headers=other).get_json()["items"] == []
+
+
+def test_supervisors_see_the_workspace_and_each_queue_and_the_clock_publishes_them(any_app: Flask):
+    shop = Shop(any_app, queue={"auto_accept": True, "service_level_s": 60}, agents=2, capacity={"chat": 1})
+    other = shop.post("queues", {"name": "VIP desk"})
+    ann = shop.agents[0]  # the other agent stays offline
+    shop.presence(ann, "online")
+    served = shop.arrive()
+    shop.arrive()
+    waiting = shop.arrive()
+    left = shop.client.post(f"{API}/conversations/{waiting['id']}/abandon", headers=shop.auth)
+    assert left.status_code == 200
+    shop.act(served, "complete", ann)
+    stats = shop.client.get(f"{API}/stats", headers=shop.auth).get_json()
+    overall = stats["workspace"]
+    assert (overall["admitted"], overall["answered"], overall["abandoned"], overall["waiting"]) == (3, 2, 1, 0)
+    assert overall["agents"] == {"online": 1, "busy": 0, "away": 0, "offline": 1}
+    assert (overall["service_level"], overall["abandonment"]) == (1.0, round(1 / 3, 4))
+    assert [(q["name"], q["admitted"]) for q in stats["queues"]] == [("VIP desk", 0), ("店铺咨询", 3)]
+    assert stats["queues"][0]["queue_id"] == other["id"]
+    one = shop.client.get(f"{API}/queues/{shop.queue['id']}/stats", headers=shop.auth).get_json()
+    assert (one["name"], one["answered"], one["occupancy"]) == ("店铺咨询", 2, 1.0)
+    kernel = current_kernel(any_app)
+    with kernel.db.transaction(shop.tenant.tenant_id) as session:
+        def publish(event_type: str, payload: Any) -> Any:
+            return outbox_publish(session, kernel.events, event_type, payload)
+
+        assert conversations.publish_stats(session, publish)
+    published = [p for t, p in _all_events(shop) if t == "routing.stats"]
+    assert published[-1]["workspace"]["answered"] == 2
+    assert {q["queue_id"] for q in published[-1]["queues"]} == {shop.queue["id"], other["id"]}
+
+
+def _all_events(shop: Shop) -> list[tuple[str, dict[str, Any]]]:
+    with current_kernel(shop.app).db.transaction(shop.tenant.tenant_id) as session:
+        rows = session.scalars(select(OutboxEvent).order_by(OutboxEvent.id)).all()
+        return [(r.type, dict(r.payload)) for r in rows]

@@ -1,7 +1,9 @@
-"""Routing's jobs: the minutely clock that runs a quiet workspace's due timers.
+"""Routing's jobs: the minutely clock of every workspace.
 
 Every request of a workspace runs its due timers first; this job catches the ones of a
-workspace where nothing happens (a ring that nobody answers in the middle of the night).
+workspace where nothing happens (a ring that nobody answers in the middle of the night), and
+publishes the workspace's live figures (``routing.stats``) while it has routing going on, for
+supervisors' dashboards and webhooks.
 """
 
 from __future__ import annotations
@@ -15,3 +17,4 @@ __all__ = ["clock"]
 
 def clock(ctx: Any) -> None:
     conversations.tick(ctx.session, ctx.publish)
+    conversations.publish_stats(ctx.session, ctx.publish)

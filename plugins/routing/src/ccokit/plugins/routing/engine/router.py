@@ -71,6 +71,25 @@ class _Tenant:
     recent: dict[Hashable, tuple[Hashable, float]] = field(default_factory=dict)  # customer -> agent, when
 
 
+def _waiting_and_agents(queues: list[_Queue], agents: list[Agent], now: float) -> dict[str, Any]:
+    """Waiting and longest wait over ``queues``; ``agents`` by presence and their occupancy."""
+    longest = max((now - c.queued_at for q in queues for c in q.entries.values() if c.queued_at is not None),
+                  default=0.0)
+    presence = {p.value: 0 for p in Presence}
+    seats = held = 0
+    for agent in agents:
+        presence[agent.presence.value] += 1
+        if agent.presence is not Presence.OFFLINE:
+            seats += sum(agent.capacity.values())
+            held += sum(agent.load.values())
+    return {
+        "waiting": sum(len(q.waiting) for q in queues),
+        "longest_wait_s": round(longest, 3),
+        "agents": presence,
+        "occupancy": round(held / seats, 4) if seats else None,
+    }
+
+
 class Router:
     """The routing state of many workspaces and the operations on it (see the module docstring)."""
 
@@ -450,22 +469,28 @@ class Router:
         queue = t.queues.get(queue_id)
         if queue is None:
             raise RoutingError("unknown_queue")
-        longest = max((now - c.queued_at for c in queue.entries.values() if c.queued_at is not None),
-                      default=0.0)
         agents = [a for a in t.agents.values() if reaches_queue(a, queue.policy)]
-        presence = {p.value: 0 for p in Presence}
-        seats = held = 0
-        for a in agents:
-            presence[a.presence.value] += 1
-            if a.presence is not Presence.OFFLINE:
-                seats += sum(a.capacity.values())
-                held += sum(a.load.values())
+        return {**_waiting_and_agents([queue], agents, now), **queue.stats.snapshot(now)}
+
+    def workspace_stats(self, tenant: Hashable, now: float) -> dict[str, Any]:
+        """The workspace's figures over all its queues and agents (rates and counts summed,
+        shares weighted by what they count)."""
+        t = self._tenant(tenant)
+        queues = list(t.queues.values())
+        totals = {name: sum(getattr(q.stats, name) for q in queues)
+                  for name in ("admitted", "refused", "answered", "answered_in_time", "abandoned",
+                               "max_wait_ended", "wait_s")}
+        settled = totals["answered"] + totals["abandoned"]
+        answered = totals["answered"]
         return {
-            "waiting": len(queue.waiting),
-            "longest_wait_s": round(longest, 3),
-            "agents": presence,
-            "occupancy": round(held / seats, 4) if seats else None,
-            **queue.stats.snapshot(now),
+            **_waiting_and_agents(queues, list(t.agents.values()), now),
+            "admitted": totals["admitted"], "refused": totals["refused"], "answered": answered,
+            "abandoned": totals["abandoned"], "ended_max_wait": totals["max_wait_ended"],
+            "arrivals_per_min": round(sum(q.stats.arrivals.per_s(now) for q in queues) * 60, 3),
+            "answers_per_min": round(sum(q.stats.departures.per_s(now) for q in queues) * 60, 3),
+            "service_level": round(totals["answered_in_time"] / answered, 4) if answered else None,
+            "abandonment": round(totals["abandoned"] / settled, 4) if settled else None,
+            "mean_wait_s": round(totals["wait_s"] / answered, 3) if answered else None,
         }
 
     def queues(self, tenant: Hashable) -> Iterator[QueuePolicy]:

@@ -28,6 +28,7 @@ from ccokit.plugins.routing.schemas.conversations import (
     ConversationSchema,
     PresenceSchema,
     QueueStatsSchema,
+    RoutingStatsSchema,
     TransferSchema,
 )
 from ccokit.plugins.routing.services import conversations
@@ -270,4 +271,16 @@ def queue_stats(queue_id: str) -> Any:
         abort(404)
     stats = conversations.queue_stats(ctx.session, queue.id, ctx.publish)
     ctx.session.commit()
-    return {"queue_id": queue.id, **stats}
+    return {"queue_id": queue.id, "name": queue.name, **stats}
+
+
+@blueprint.get("/stats")
+@require_scope("routing:read")
+@blueprint.response(200, RoutingStatsSchema)
+def routing_stats() -> Any:
+    """The workspace's live figures in all (waiting, longest wait, agents by presence and
+    occupancy, service level, abandonment, rates) and queue by queue."""
+    ctx = current()
+    stats = conversations.routing_stats(ctx.session, ctx.publish)
+    ctx.session.commit()
+    return stats

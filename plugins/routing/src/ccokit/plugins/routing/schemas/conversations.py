@@ -21,7 +21,9 @@ __all__ = [
     "ConversationSchema",
     "PresenceSchema",
     "QueueStatsSchema",
+    "RoutingStatsSchema",
     "TransferSchema",
+    "WorkspaceStatsSchema",
 ]
 
 
@@ -119,10 +121,10 @@ class _Estimates(ma.Schema):
     mean_s = fields.Float(allow_none=True)
 
 
-class QueueStatsSchema(ma.Schema):
-    """A queue's live figures (rates per minute, times in seconds, shares 0-1)."""
+class WorkspaceStatsSchema(ma.Schema):
+    """Live figures over a workspace's queues and agents (rates per minute, times in seconds,
+    shares 0-1; counts since the engine's statistics began)."""
 
-    queue_id = PublicIdField("que")
     waiting = fields.Integer()
     longest_wait_s = fields.Float()
     agents = fields.Dict(keys=fields.String(), values=fields.Integer())
@@ -137,5 +139,19 @@ class QueueStatsSchema(ma.Schema):
     service_level = fields.Float(allow_none=True)
     abandonment = fields.Float(allow_none=True)
     mean_wait_s = fields.Float(allow_none=True)
+
+
+class QueueStatsSchema(WorkspaceStatsSchema):
+    """A queue's live figures, with how far its wait estimates were off."""
+
+    queue_id = PublicIdField("que")
+    name = fields.String()
     mean_handle_s = fields.Float(allow_none=True)
     estimate_error = fields.Nested(_Estimates)
+
+
+class RoutingStatsSchema(ma.Schema):
+    """The workspace's live figures in all and queue by queue."""
+
+    workspace = fields.Nested(WorkspaceStatsSchema)
+    queues = fields.List(fields.Nested(QueueStatsSchema))

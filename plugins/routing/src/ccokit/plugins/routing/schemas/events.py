@@ -5,6 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields
 
+from ccokit.plugins.routing.schemas.conversations import RoutingStatsSchema
+
 __all__ = ["EVENT_SCHEMAS"]
 
 
@@ -73,6 +75,7 @@ class PresenceChangedSchema(ma.Schema):
 
 
 #: Event type -> (payload schema, description).
+
 EVENT_SCHEMAS: dict[str, tuple[type[ma.Schema], str]] = {
     "conversation.queued": (QueuedSchema, "A conversation joined its queue; position and estimated wait."),
     "conversation.refused": (
@@ -90,4 +93,6 @@ EVENT_SCHEMAS: dict[str, tuple[type[ma.Schema], str]] = {
     "conversation.abandoned": (AbandonedSchema, "The customer left before an agent took the conversation."),
     "agent.presence_changed": (
         PresenceChangedSchema, "The system changed an agent's presence (away after a missed offer)."),
+    "routing.stats": (
+        RoutingStatsSchema, "Every minute while a workspace has routing going on: its live figures."),
 }

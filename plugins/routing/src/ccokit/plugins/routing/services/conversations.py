@@ -31,7 +31,9 @@ __all__ = [
     "act",
     "arrive",
     "position_of",
+    "publish_stats",
     "queue_stats",
+    "routing_stats",
     "set_presence",
     "tick",
     "transfer",
@@ -182,6 +184,36 @@ def position_of(session: Any, conversation_id: uuid.UUID, publish: Publish) -> d
     standing = waiting_state(ws.router, ws.tenant, str(conversation_id), ws.now)
     ws.close()
     return standing
+
+
+def routing_stats(session: Any, publish: Publish) -> dict[str, Any]:
+    """The workspace's live figures in all and per queue (queue ids as UUIDs)."""
+    names = dict(session.execute(select(RoutingQueue.id, RoutingQueue.name)
+                                 .where(RoutingQueue.archived_at.is_(None))).all())
+    ws = WorkspaceRouting.open(session, publish)
+    try:
+        live = {p.id for p in ws.router.queues(ws.tenant)}
+        queues = [
+            {"queue_id": queue_id, "name": name, **ws.router.queue_stats(ws.tenant, str(queue_id), ws.now)}
+            for queue_id, name in sorted(names.items(), key=lambda item: item[1]) if str(queue_id) in live
+        ]
+        return {"workspace": ws.router.workspace_stats(ws.tenant, ws.now), "queues": queues}
+    finally:
+        ws.close()
+
+
+def publish_stats(session: Any, publish: Publish) -> bool:
+    """Publish ``routing.stats`` when the workspace has routing going on (someone waiting,
+    arrivals lately, or an agent not offline); returns whether it did."""
+    stats = routing_stats(session, publish)
+    overall = stats["workspace"]
+    agents_on = sum(n for presence, n in overall["agents"].items() if presence != "offline")
+    if not (overall["waiting"] or overall["arrivals_per_min"] > 0.01 or agents_on):
+        return False
+    for queue in stats["queues"]:
+        queue["queue_id"] = encode_public_id("que", queue["queue_id"])
+    publish("routing.stats", stats)
+    return True
 
 
 def queue_stats(session: Any, queue_id: uuid.UUID, publish: Publish) -> dict[str, Any]:
