@@ -49,7 +49,8 @@ def policy_of(row: RoutingQueue, tenant: str) -> QueuePolicy:
     )
 
 
-def agent_of(row: RoutingAgent, tenant: str) -> Agent:
+def agent_of(row: RoutingAgent | Any, tenant: str) -> Agent:
+    """An agent row (or a plain row of its columns) as the engine holds it."""
     return Agent(
         id=str(row.member_id), tenant=tenant, skills=dict(row.skills or {}),
         languages=frozenset(row.languages or ()), capacity=dict(row.capacity or {}),
@@ -58,8 +59,8 @@ def agent_of(row: RoutingAgent, tenant: str) -> Agent:
     )
 
 
-def conversation_of(row: RoutingConversation, tenant: str) -> Conversation:
-    """A live conversation row as the engine restores it."""
+def conversation_of(row: RoutingConversation | Any, tenant: str) -> Conversation:
+    """A live conversation row (or a plain row of its columns) as the engine restores it."""
     state = ConvState(row.state)
     until = row.offer_expires_at if state is ConvState.OFFERED else row.wrapup_until
     return Conversation(

@@ -87,6 +87,23 @@ def _lock(session: Session, tenant_id: uuid.UUID) -> tuple[int, dict[str, Any]]:
     return int(row[0]), dict(row[1] or {})
 
 
+#: What a rebuild reads of each live conversation (what :func:`records.conversation_of` uses).
+_CONVERSATION_COLUMNS = tuple(
+    getattr(RoutingConversation, name) for name in (
+        "id", "queue_id", "channel", "state", "skills", "language", "customer_id", "agent_id", "stage",
+        "declined_by", "return_queue_id", "arrived_at", "queued_at", "offer_expires_at", "answered_at",
+        "assigned_at", "wrapup_until", "priority", "estimate_s",
+    )
+)
+
+
+_AGENT_COLUMNS = tuple(
+    getattr(RoutingAgent, name) for name in (
+        "member_id", "skills", "languages", "capacity", "groups", "presence", "idle_since", "presence_at",
+    )
+)
+
+
 def _rebuild(session: Session, tenant: str, memory: Mapping[str, Any], now: float) -> Router:
     """A new engine holding the workspace as its tables record it."""
     router = Router()
@@ -94,14 +111,17 @@ def _rebuild(session: Session, tenant: str, memory: Mapping[str, Any], now: floa
     for queue in queues:
         router.put_queue(records.policy_of(queue, tenant), now)
         router.recall_queue(tenant, str(queue.id), (memory.get("queues") or {}).get(str(queue.id)) or {})
-    agents = select(RoutingAgent).order_by(RoutingAgent.created_at, RoutingAgent.member_id)
-    for row in session.scalars(agents):
+    agents = select(*_AGENT_COLUMNS).order_by(RoutingAgent.created_at, RoutingAgent.member_id)
+    for row in session.execute(agents):
         agent = records.agent_of(row, tenant)
         idle_since = agent.idle_since
         router.put_agent(agent, now)
         agent.idle_since = idle_since
-    live = session.scalars(
-        select(RoutingConversation).where(RoutingConversation.state.in_(LIVE_STATES))
+    # Plain rows, not ORM objects: a workspace with a backlog restores hundreds of conversations
+    # per rebuild, and building an object for each cost most of it. (Selecting the model's
+    # attributes keeps the session's tenant filter.)
+    live = session.execute(
+        select(*_CONVERSATION_COLUMNS).where(RoutingConversation.state.in_(LIVE_STATES))
         .order_by(RoutingConversation.arrived_at, RoutingConversation.id)
     )
     for row in live:
