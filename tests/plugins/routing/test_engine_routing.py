@@ -289,3 +289,17 @@ def test_estimates_follow_the_queue_pace_and_their_error_is_reported():
     assert stats["estimate_error"]["samples"] >= 1
     assert stats["answered"] == 32
     assert stats["service_level"] == 1.0
+
+
+def test_a_free_video_seat_finds_the_video_call_behind_a_long_line_of_chats(monkeypatch):
+    """How deep an agent looks is counted per channel: chats an agent has no seat for do not
+    hide the video call they could take (the storm found this with 500 chats ahead)."""
+    monkeypatch.setattr("ccokit.plugins.routing.engine.router.SCAN_LIMIT", 3)
+    router = make(Router(), queue={"auto_accept": True, "aging_per_s": 0.0},
+                  agents={"ann": {"capacity": {"chat": 1, "video": 1}, "presence": Presence.OFFLINE}})
+    for number in range(6):
+        arrive(router, f"chat{number}", float(number))
+    arrive(router, "call", 10.0, channel="video")
+    out = router.set_presence(T, "ann", Presence.ONLINE, 11.0)
+    assert offers(out) == [("chat0", "ann"), ("call", "ann")]
+    assert violations(router, 11.0) == []

@@ -63,6 +63,10 @@ def violations(router: Router, now: float) -> list[str]:
         for queue in t.queues.values():
             if len(queue.waiting) != len(queue.entries):
                 found.append(f"queue {queue.policy.id}: order and entries differ")
+            if sum(len(keys) for keys in queue.by_channel.values()) != len(queue.waiting) or any(
+                    queue.entries[key[2]].channel != channel
+                    for channel, keys in queue.by_channel.items() for key in keys):
+                found.append(f"queue {queue.policy.id}: the channels' order differs from the queue's")
             for conv in queue.entries.values():
                 if conv.state is not ConvState.QUEUED or conv.queue != queue.policy.id:
                     found.append(f"{conv.id} waits in {queue.policy.id} as {conv.state} of {conv.queue}")

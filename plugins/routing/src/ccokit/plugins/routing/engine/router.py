@@ -35,8 +35,9 @@ from ccokit.plugins.routing.engine.stats import QueueStats
 
 __all__ = ["SCAN_LIMIT", "Router", "RoutingError"]
 
-#: How deep into one queue an agent looks for a conversation they may take; a conversation
-#: further back waits until those ahead of it have gone (or a timer routes it).
+#: How deep into one queue's conversations of one channel an agent looks for one they may take
+#: (skills, language, declines); one further back waits until those ahead of it have gone (or a
+#: timer routes it).
 SCAN_LIMIT = 500
 
 
@@ -57,6 +58,9 @@ class _Queue:
     policy: QueuePolicy
     stats: QueueStats
     waiting: SortedList = field(default_factory=SortedList)  # of Conversation.key
+    #: The same keys by channel: an agent with only a video seat free looks at video
+    #: conversations, however many chats wait ahead of them.
+    by_channel: dict[str, SortedList] = field(default_factory=dict)
     entries: dict[int, Conversation] = field(default_factory=dict)  # by the key's sequence number
     last_picked: Hashable | None = None  # round robin's cursor
 
@@ -540,6 +544,10 @@ class Router:
         conv.state, conv.agent, conv.until = ConvState.QUEUED, None, None
         conv.epoch += 1
         queue.waiting.add(conv.key)
+        channel_keys = queue.by_channel.get(conv.channel)
+        if channel_keys is None:
+            channel_keys = queue.by_channel[conv.channel] = SortedList()
+        channel_keys.add(conv.key)
         queue.entries[seq] = conv
         if fresh_queue:
             conv.queued_at = now
@@ -558,6 +566,7 @@ class Router:
     def _dequeue(self, queue: _Queue, conv: Conversation) -> None:
         assert conv.key is not None
         queue.waiting.remove(conv.key)
+        queue.by_channel[conv.channel].remove(conv.key)
         del queue.entries[conv.key[2]]
         conv.key = None
 
@@ -587,14 +596,17 @@ class Router:
                 if not queue.waiting or not reaches_queue(agent, queue.policy):
                     continue
                 policy = queue.policy
-                for key in queue.waiting.islice(0, SCAN_LIMIT):
-                    conv = queue.entries[key[2]]
-                    if can_take(agent, conv, now) and admits(agent, conv, policy):
-                        waited = now - conv.arrived_at
-                        rank = (conv.priority + policy.aging_per_s * waited, -conv.arrived_at)
-                        if best is None or rank > best[0]:
-                            best = (rank, queue, conv)
-                        break
+                for channel, keys in queue.by_channel.items():
+                    if not keys or agent.free_seats(channel) <= 0:
+                        continue
+                    for key in keys.islice(0, SCAN_LIMIT):
+                        conv = queue.entries[key[2]]
+                        if can_take(agent, conv, now) and admits(agent, conv, policy):
+                            waited = now - conv.arrived_at
+                            rank = (conv.priority + policy.aging_per_s * waited, -conv.arrived_at)
+                            if best is None or rank > best[0]:
+                                best = (rank, queue, conv)
+                            break
             if best is None:
                 return
             self._give(t, best[1], best[2], agent, now, out)
