@@ -485,8 +485,10 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
               f"{len(workspaces[0]['agents'])}, the smallest {len(workspaces[-1]['agents'])})", flush=True)
         worker_log = (tmp / "worker.log").open("wb")
         stack.callback(worker_log.close)
-        start_worker = lambda: subprocess.Popen([CCOKIT, "worker"], env=env, stdout=worker_log,  # noqa: E731
-                                                stderr=subprocess.STDOUT, start_new_session=True)
+        def start_worker() -> subprocess.Popen[bytes]:
+            return subprocess.Popen([CCOKIT, "worker"], env=env, stdout=worker_log, stderr=subprocess.STDOUT,
+                                    start_new_session=True)
+
         worker = [start_worker()]
 
         def stop_worker() -> None:
@@ -498,7 +500,9 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         stack.callback(stop_worker)
         with server(env, tmp / "serve.log") as url:
             tokens(url, workspaces)
-            bare = lambda client, _i: ("baseline", client.get("/healthz"))  # noqa: E731
+            def bare(client: KeepAliveClient, _i: int) -> tuple[str, Any]:
+                return "baseline", client.get("/healthz")
+
             load(url, 200, args.clients, bare)
             timed, wall = load(url, args.baseline_requests, args.clients, bare)
             baseline = len(timed["baseline"]) / wall

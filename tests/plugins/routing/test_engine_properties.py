@@ -86,8 +86,6 @@ class RoutingMachine(RuleBasedStateMachine):
         for effect in effects:
             tenant = next((t for t in TENANTS if getattr(effect, "conversation", None) in self.ledger[t]),
                           None)
-            if tenant is None and isinstance(effect, fx.Admitted | fx.Refused):
-                continue
             if tenant is not None:
                 self._apply(tenant, [effect])
 
@@ -151,13 +149,14 @@ class RoutingMachine(RuleBasedStateMachine):
             priority=float(priority), skills=skills, language=language,
             customer=f"{tenant}-{customer}" if customer else None,
         ), self.now, open_now=open_now)
-        first = effects[0] if effects and isinstance(effects[0], fx.Admitted | fx.Refused) else None
-        assert any(isinstance(e, fx.Admitted | fx.Refused) and e.conversation == conv_id for e in effects)
+        at = next(i for i, e in enumerate(effects)
+                  if isinstance(e, fx.Admitted | fx.Refused) and e.conversation == conv_id)
+        first = effects[at]
         if not open_now:
             assert isinstance(first, fx.Refused)
             assert first.reason == "closed"
-        timers, own = effects[: effects.index(first)] if first else [], effects[effects.index(first):]
-        self._apply_all(timers)
+        self._apply_all(effects[:at])  # timers due by now, run before the arrival
+        own = effects[at:]
         if isinstance(first, fx.Admitted):
             self.ledger[tenant][conv_id] = "queued"
         self._apply(tenant, own)
@@ -274,9 +273,8 @@ class RoutingMachine(RuleBasedStateMachine):
                 conv = self.router.conversation(tenant, conv_id)
                 assert conv is not None, f"{conv_id} was lost"
                 assert conv.state is ConvState(state), f"{conv_id}: effects say {state}, engine {conv.state}"
-            live = {c for c in self.router._tenants.get(tenant, None).conversations} if (
-                tenant in self.router._tenants) else set()
-            assert live == set(self.ledger[tenant])
+            state = self.router._tenants.get(tenant)
+            assert set(state.conversations if state is not None else ()) == set(self.ledger[tenant])
 
 
 RoutingMachine.TestCase.settings = settings(

@@ -31,7 +31,7 @@ from sqlalchemy import (
     text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from ccokit.plugins.routing.engine.model import CHANNELS
 from ccokit_sdk.models import TenantConfiguration, TenantScoped, UTCDateTime, make_metadata, new_id, utcnow
@@ -58,7 +58,19 @@ class Base(DeclarativeBase):
     metadata = make_metadata()
 
 
-class RoutingGroup(TenantScoped, TenantConfiguration, Base):
+class _Versioned:
+    """Creation and change times, and the version that If-Match and concurrent edits check."""
+
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    version: Mapped[int] = mapped_column(Integer)
+
+    @declared_attr.directive
+    def __mapper_args__(cls) -> dict[str, Any]:
+        return {"version_id_col": cls.version}
+
+
+class RoutingGroup(TenantScoped, TenantConfiguration, _Versioned, Base):
     """A team of agents (presales desk, after-sales desk, VIP desk) and who supervises it."""
 
     __tablename__ = "routing_groups"
@@ -68,14 +80,9 @@ class RoutingGroup(TenantScoped, TenantConfiguration, Base):
     name: Mapped[str] = mapped_column(String(100))
     #: Member ids (as strings) of the group's supervisors.
     supervisors: Mapped[list[str]] = mapped_column(JSONType, default=list)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
-class RoutingQueue(TenantScoped, TenantConfiguration, Base):
+class RoutingQueue(TenantScoped, TenantConfiguration, _Versioned, Base):
     """A queue and its ordered policy (see :class:`~.engine.model.QueuePolicy` for the meaning
     of each rule). ``hours`` is the business-hours calendar (``None``: always open)."""
 
@@ -109,14 +116,9 @@ class RoutingQueue(TenantScoped, TenantConfiguration, Base):
     #: Set when a queue with history is deleted: it takes no more conversations and is listed
     #: only on request, while its past conversations keep naming it.
     archived_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
-class RoutingAgent(TenantScoped, Base):
+class RoutingAgent(TenantScoped, _Versioned, Base):
     """A member who takes conversations: skills with levels, languages, seats per channel,
     groups, and presence (which changes all day, so agents are not cached configuration)."""
 
@@ -134,11 +136,6 @@ class RoutingAgent(TenantScoped, Base):
     presence_reason: Mapped[str | None] = mapped_column(String(20), nullable=True)
     #: When they last got work or came online ("longest idle" picks the earliest).
     idle_since: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
-    version: Mapped[int] = mapped_column(Integer)
-
-    __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
 
 class RoutingEngineState(TenantScoped, Base):

@@ -22,15 +22,15 @@ from __future__ import annotations
 import heapq
 import itertools
 from collections.abc import Hashable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 from sortedcontainers import SortedList
 
 from ccokit.plugins.routing.engine import effects as fx
-from ccokit.plugins.routing.engine.estimates import position_wait
+from ccokit.plugins.routing.engine import figures
 from ccokit.plugins.routing.engine.matching import admits, can_take, choose, reaches_queue, ready
 from ccokit.plugins.routing.engine.model import Agent, Conversation, ConvState, Presence, QueuePolicy
+from ccokit.plugins.routing.engine.state import QueueState, TenantState
 from ccokit.plugins.routing.engine.stats import QueueStats
 
 __all__ = ["SCAN_LIMIT", "Router", "RoutingError"]
@@ -53,52 +53,11 @@ class RoutingError(Exception):
         self.values = values
 
 
-@dataclass(slots=True)
-class _Queue:
-    policy: QueuePolicy
-    stats: QueueStats
-    waiting: SortedList = field(default_factory=SortedList)  # of Conversation.key
-    #: The same keys by channel: an agent with only a video seat free looks at video
-    #: conversations, however many chats wait ahead of them.
-    by_channel: dict[str, SortedList] = field(default_factory=dict)
-    entries: dict[int, Conversation] = field(default_factory=dict)  # by the key's sequence number
-    last_picked: Hashable | None = None  # round robin's cursor
-
-
-@dataclass(slots=True)
-class _Tenant:
-    queues: dict[Hashable, _Queue] = field(default_factory=dict)
-    agents: dict[Hashable, Agent] = field(default_factory=dict)
-    order: dict[Hashable, int] = field(default_factory=dict)  # agents in the order they joined
-    ready: dict[Hashable, Agent] = field(default_factory=dict)
-    conversations: dict[Hashable, Conversation] = field(default_factory=dict)  # live ones
-    recent: dict[Hashable, tuple[Hashable, float]] = field(default_factory=dict)  # customer -> agent, when
-
-
-def _waiting_and_agents(queues: list[_Queue], agents: list[Agent], now: float) -> dict[str, Any]:
-    """Waiting and longest wait over ``queues``; ``agents`` by presence and their occupancy."""
-    longest = max((now - c.queued_at for q in queues for c in q.entries.values() if c.queued_at is not None),
-                  default=0.0)
-    presence = {p.value: 0 for p in Presence}
-    seats = held = 0
-    for agent in agents:
-        presence[agent.presence.value] += 1
-        if agent.presence is not Presence.OFFLINE:
-            seats += sum(agent.capacity.values())
-            held += sum(agent.load.values())
-    return {
-        "waiting": sum(len(q.waiting) for q in queues),
-        "longest_wait_s": round(longest, 3),
-        "agents": presence,
-        "occupancy": round(held / seats, 4) if seats else None,
-    }
-
-
 class Router:
     """The routing state of many workspaces and the operations on it (see the module docstring)."""
 
     def __init__(self) -> None:
-        self._tenants: dict[Hashable, _Tenant] = {}
+        self._tenants: dict[Hashable, TenantState] = {}
         self._timers: list[tuple[float, int, str, Hashable, Hashable, Any]] = []
         self._seq = itertools.count()
         #: Routing decisions taken (a conversation placed with an agent, or an agent or a
@@ -110,10 +69,10 @@ class Router:
 
     # -- configuration -------------------------------------------------------------------
 
-    def _tenant(self, tenant: Hashable) -> _Tenant:
+    def _tenant(self, tenant: Hashable) -> TenantState:
         state = self._tenants.get(tenant)
         if state is None:
-            state = self._tenants[tenant] = _Tenant()
+            state = self._tenants[tenant] = TenantState()
         return state
 
     def put_queue(self, policy: QueuePolicy, now: float) -> list[fx.Effect]:
@@ -123,7 +82,7 @@ class Router:
         t = self._tenant(policy.tenant)
         queue = t.queues.get(policy.id)
         if queue is None:
-            t.queues[policy.id] = _Queue(policy, QueueStats(now))
+            t.queues[policy.id] = QueueState(policy, QueueStats(now))
             return out
         queue.policy = policy
         self._reroute_all(t, now, out)
@@ -186,11 +145,7 @@ class Router:
         once everything is back."""
         conv = conversation
         t = self._tenant(conv.tenant)
-        queue = t.queues.get(conv.queue)
-        if queue is None:
-            raise RoutingError("unknown_queue")
-        if conv.id in t.conversations:
-            raise RoutingError("conversation_exists")
+        queue = self._new_in_queue(t, conv)
         if conv.queued_at is None:
             conv.queued_at = conv.arrived_at
         if conv.state is ConvState.QUEUED:
@@ -254,11 +209,7 @@ class Router:
         out: list[fx.Effect] = []
         self._due(now, out)
         t = self._tenant(conversation.tenant)
-        queue = t.queues.get(conversation.queue)
-        if queue is None:
-            raise RoutingError("unknown_queue")
-        if conversation.id in t.conversations:
-            raise RoutingError("conversation_exists")
+        queue = self._new_in_queue(t, conversation)
         policy = queue.policy
         queue.stats.arrivals.add(now)
         reason = None
@@ -277,7 +228,7 @@ class Router:
         self._enqueue(t, queue, conversation, now, fresh_queue=True)
         at = len(out)
         self._route(t, queue, conversation, now, out)
-        position, estimate = self._position(t, queue, conversation, now)
+        position, estimate = figures.position(t, queue, conversation, now)
         conversation.estimate_s = estimate
         out.insert(at, fx.Admitted(conversation.id, policy.id, position, estimate))
         return out
@@ -464,38 +415,18 @@ class Router:
         ``(0, 0.0)`` once an agent has it."""
         t = self._tenant(tenant)
         conv = self._conversation(t, conversation_id)
-        return self._position(t, t.queues[conv.queue], conv, now)
+        return figures.position(t, t.queues[conv.queue], conv, now)
 
     def queue_stats(self, tenant: Hashable, queue_id: Hashable, now: float) -> dict[str, Any]:
-        """Live figures of one queue: waiting, longest wait, service level, abandonment, agents
-        by presence and their occupancy, and the accuracy of the wait estimates."""
-        t = self._tenant(tenant)
-        queue = t.queues.get(queue_id)
+        """Live figures of one queue (:func:`.figures.queue_figures`)."""
+        queue = self._tenant(tenant).queues.get(queue_id)
         if queue is None:
             raise RoutingError("unknown_queue")
-        agents = [a for a in t.agents.values() if reaches_queue(a, queue.policy)]
-        return {**_waiting_and_agents([queue], agents, now), **queue.stats.snapshot(now)}
+        return figures.queue_figures(self._tenant(tenant), queue, now)
 
     def workspace_stats(self, tenant: Hashable, now: float) -> dict[str, Any]:
-        """The workspace's figures over all its queues and agents (rates and counts summed,
-        shares weighted by what they count)."""
-        t = self._tenant(tenant)
-        queues = list(t.queues.values())
-        totals = {name: sum(getattr(q.stats, name) for q in queues)
-                  for name in ("admitted", "refused", "answered", "answered_in_time", "abandoned",
-                               "max_wait_ended", "wait_s")}
-        settled = totals["answered"] + totals["abandoned"]
-        answered = totals["answered"]
-        return {
-            **_waiting_and_agents(queues, list(t.agents.values()), now),
-            "admitted": totals["admitted"], "refused": totals["refused"], "answered": answered,
-            "abandoned": totals["abandoned"], "ended_max_wait": totals["max_wait_ended"],
-            "arrivals_per_min": round(sum(q.stats.arrivals.per_s(now) for q in queues) * 60, 3),
-            "answers_per_min": round(sum(q.stats.departures.per_s(now) for q in queues) * 60, 3),
-            "service_level": round(totals["answered_in_time"] / answered, 4) if answered else None,
-            "abandonment": round(totals["abandoned"] / settled, 4) if settled else None,
-            "mean_wait_s": round(totals["wait_s"] / answered, 3) if answered else None,
-        }
+        """The workspace's figures over all its queues and agents (:func:`.figures.workspace_figures`)."""
+        return figures.workspace_figures(self._tenant(tenant), now)
 
     def queues(self, tenant: Hashable) -> Iterator[QueuePolicy]:
         t = self._tenants.get(tenant)
@@ -503,24 +434,33 @@ class Router:
 
     # -- the moves -----------------------------------------------------------------------
 
-    def _finish(self, t: _Tenant, conv: Conversation) -> None:
+    def _finish(self, t: TenantState, conv: Conversation) -> None:
         del t.conversations[conv.id]
         self.finished.append(conv)
 
-    def _begin(self, tenant: Hashable, now: float) -> tuple[list[fx.Effect], _Tenant]:
+    def _begin(self, tenant: Hashable, now: float) -> tuple[list[fx.Effect], TenantState]:
         """Every operation starts here: the timers due by ``now`` run first."""
         out: list[fx.Effect] = []
         self._due(now, out)
         return out, self._tenant(tenant)
 
-    def _ringing(self, t: _Tenant, conversation_id: Hashable, agent_id: Hashable
+    def _ringing(self, t: TenantState, conversation_id: Hashable, agent_id: Hashable
                  ) -> tuple[Conversation, Agent]:
         conv = self._conversation(t, conversation_id)
         if conv.state is not ConvState.OFFERED or conv.agent != agent_id:
             raise RoutingError("not_offered")
         return conv, t.agents[agent_id]
 
-    def _conversation(self, t: _Tenant, conversation_id: Hashable,
+    def _new_in_queue(self, t: TenantState, conv: Conversation) -> QueueState:
+        """The queue a conversation the engine does not hold yet goes to."""
+        queue = t.queues.get(conv.queue)
+        if queue is None:
+            raise RoutingError("unknown_queue")
+        if conv.id in t.conversations:
+            raise RoutingError("conversation_exists")
+        return queue
+
+    def _conversation(self, t: TenantState, conversation_id: Hashable,
                       states: tuple[ConvState, ...] | None = None, refusal: str = "") -> Conversation:
         """The live conversation, in one of ``states`` if given (else ``RoutingError(refusal)``)."""
         conv = t.conversations.get(conversation_id)
@@ -530,13 +470,13 @@ class Router:
             raise RoutingError(refusal)
         return conv
 
-    def _agent(self, t: _Tenant, agent_id: Hashable) -> Agent:
+    def _agent(self, t: TenantState, agent_id: Hashable) -> Agent:
         agent = t.agents.get(agent_id)
         if agent is None:
             raise RoutingError("unknown_agent")
         return agent
 
-    def _enqueue(self, t: _Tenant, queue: _Queue, conv: Conversation, now: float, *, fresh_queue: bool
+    def _enqueue(self, t: TenantState, queue: QueueState, conv: Conversation, now: float, *, fresh_queue: bool
                  ) -> None:
         policy = queue.policy
         seq = next(self._seq)
@@ -563,14 +503,14 @@ class Router:
         if policy.max_wait_s is not None:
             self._timer(since + policy.max_wait_s, "max_wait", conv.tenant, conv.id, since)
 
-    def _dequeue(self, queue: _Queue, conv: Conversation) -> None:
+    def _dequeue(self, queue: QueueState, conv: Conversation) -> None:
         assert conv.key is not None
         queue.waiting.remove(conv.key)
         queue.by_channel[conv.channel].remove(conv.key)
         del queue.entries[conv.key[2]]
         conv.key = None
 
-    def _route(self, t: _Tenant, queue: _Queue, conv: Conversation, now: float,
+    def _route(self, t: TenantState, queue: QueueState, conv: Conversation, now: float,
                out: list[fx.Effect]) -> None:
         """Give a waiting conversation to the agent its queue picks, if anyone can take it."""
         self.decisions += 1
@@ -587,11 +527,11 @@ class Router:
         if agent is not None:
             self._give(t, queue, conv, agent, now, out)
 
-    def _pull(self, t: _Tenant, agent: Agent, now: float, out: list[fx.Effect]) -> None:
+    def _pull(self, t: TenantState, agent: Agent, now: float, out: list[fx.Effect]) -> None:
         """While the agent is ready, give them the best waiting conversation they may take."""
         while agent.id in t.ready:
             self.decisions += 1
-            best: tuple[tuple[float, float], _Queue, Conversation] | None = None
+            best: tuple[tuple[float, float], QueueState, Conversation] | None = None
             for queue in t.queues.values():
                 if not queue.waiting or not reaches_queue(agent, queue.policy):
                     continue
@@ -611,7 +551,7 @@ class Router:
                 return
             self._give(t, best[1], best[2], agent, now, out)
 
-    def _give(self, t: _Tenant, queue: _Queue, conv: Conversation, agent: Agent, now: float,
+    def _give(self, t: TenantState, queue: QueueState, conv: Conversation, agent: Agent, now: float,
               out: list[fx.Effect]) -> None:
         self._dequeue(queue, conv)
         queue.last_picked = agent.id
@@ -624,7 +564,7 @@ class Router:
         else:
             self._ring(t, queue, conv, agent, now, out)
 
-    def _ring(self, t: _Tenant, queue: _Queue, conv: Conversation, agent: Agent, now: float,
+    def _ring(self, t: TenantState, queue: QueueState, conv: Conversation, agent: Agent, now: float,
               out: list[fx.Effect]) -> None:
         agent.load[conv.channel] = agent.load.get(conv.channel, 0) + 1
         agent.offer = conv.id
@@ -635,7 +575,7 @@ class Router:
         out.append(fx.Offered(conv.id, agent.id, conv.until))
         self._refresh(t, agent, now)
 
-    def _assign(self, t: _Tenant, conv: Conversation, agent: Agent, now: float,
+    def _assign(self, t: TenantState, conv: Conversation, agent: Agent, now: float,
                 out: list[fx.Effect]) -> None:
         """The conversation is the agent's (its seat is already counted)."""
         conv.state, conv.agent, conv.until = ConvState.ASSIGNED, agent.id, None
@@ -656,7 +596,7 @@ class Router:
         if not agent.load[conv.channel]:
             del agent.load[conv.channel]
 
-    def _unoffer(self, t: _Tenant, conv: Conversation, agent: Agent, now: float, reason: str,
+    def _unoffer(self, t: TenantState, conv: Conversation, agent: Agent, now: float, reason: str,
                  out: list[fx.Effect]) -> None:
         """Take a ringing offer back from the agent and queue the conversation again, in the
         place it had (or back in the queue it was transferred from)."""
@@ -672,12 +612,12 @@ class Router:
         out.append(fx.Requeued(conv.id, queue.policy.id, reason, agent.id))
         self._route(t, queue, conv, now, out)
 
-    def _withdraw_offer(self, t: _Tenant, agent: Agent, now: float, reason: str,
+    def _withdraw_offer(self, t: TenantState, agent: Agent, now: float, reason: str,
                         out: list[fx.Effect]) -> None:
         if agent.offer is not None:
             self._unoffer(t, t.conversations[agent.offer], agent, now, reason, out)
 
-    def _ring_timeout(self, t: _Tenant, conv: Conversation, now: float, out: list[fx.Effect]) -> None:
+    def _ring_timeout(self, t: TenantState, conv: Conversation, now: float, out: list[fx.Effect]) -> None:
         agent = t.agents[conv.agent]
         agent.missed_offers += 1
         agent.presence = Presence.AWAY  # a missed offer means nobody is at the desk
@@ -685,12 +625,12 @@ class Router:
         conv.declined_by.add(agent.id)
         self._unoffer(t, conv, agent, now, "ring_timeout", out)
 
-    def _unassign(self, t: _Tenant, conv: Conversation, agent: Agent) -> None:
+    def _unassign(self, t: TenantState, conv: Conversation, agent: Agent) -> None:
         agent.holding.discard(conv.id)
         self._release_seat(conv, agent)
         conv.agent = None
 
-    def _end(self, t: _Tenant, conv: Conversation, agent: Agent, now: float, reason: str,
+    def _end(self, t: TenantState, conv: Conversation, agent: Agent, now: float, reason: str,
              out: list[fx.Effect]) -> None:
         was_wrap_up = conv.state is ConvState.WRAP_UP
         self._unassign(t, conv, agent)
@@ -709,13 +649,13 @@ class Router:
         self._refresh(t, agent, now)
         self._pull(t, agent, now, out)
 
-    def _refresh(self, t: _Tenant, agent: Agent, now: float) -> None:
+    def _refresh(self, t: TenantState, agent: Agent, now: float) -> None:
         if ready(agent, now):
             t.ready[agent.id] = agent
         else:
             t.ready.pop(agent.id, None)
 
-    def _reroute_all(self, t: _Tenant, now: float, out: list[fx.Effect]) -> None:
+    def _reroute_all(self, t: TenantState, now: float, out: list[fx.Effect]) -> None:
         """After a change of configuration: route every waiting conversation again, best first."""
         waiting = sorted(
             (c for c in t.conversations.values() if c.state is ConvState.QUEUED),
@@ -727,18 +667,3 @@ class Router:
                 return
             if conv.state is ConvState.QUEUED:
                 self._route(t, t.queues[conv.queue], conv, now, out)
-
-    def _position(self, t: _Tenant, queue: _Queue, conv: Conversation, now: float
-                  ) -> tuple[int, float | None]:
-        if conv.state is not ConvState.QUEUED:
-            return 0, 0.0
-        assert conv.key is not None
-        place = queue.waiting.index(conv.key) + 1
-        estimate = position_wait(place, queue.stats.departures.per_s(now), 0)
-        if estimate is None:
-            handle = queue.stats.handle_s
-            seats = sum(a.capacity.get(conv.channel, 0) for a in t.agents.values()
-                        if a.presence is Presence.ONLINE and reaches_queue(a, queue.policy))
-            if handle and seats:
-                estimate = place * handle / seats
-        return place, None if estimate is None else round(estimate, 3)

@@ -9,12 +9,12 @@ a new seat or a widened queue takes waiting conversations at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import select
 
 from ccokit.plugins.routing.models import RoutingAgent, RoutingGroup, RoutingQueue
-from ccokit.plugins.routing.routes.conventions import Blueprint, conflict, refuse
+from ccokit.plugins.routing.routes.conventions import Blueprint, conflict, found, refuse
 from ccokit.plugins.routing.schemas.config import (
     AGENT_AUDIT,
     GROUP_AUDIT,
@@ -34,21 +34,12 @@ from ccokit.plugins.routing.schemas.config import (
 from ccokit.plugins.routing.services import config
 from ccokit.plugins.routing.services.messages import Invalid, Taken
 from ccokit.plugins.routing.services.workspace_engine import WorkspaceRouting
-from ccokit_sdk.plugin import abort, current, encode_public_id, page_of, parse_public_id, require_scope
+from ccokit_sdk.plugin import current, encode_public_id, page_of, require_scope
 
 __all__ = ["blueprint"]
 
 blueprint = Blueprint("routing_configuration", __name__,
                       description="Routing groups, queues and agents (排队分流配置)")
-R = TypeVar("R")
-
-
-def _load(model: type[R], prefix: str, public_id: str) -> R:
-    ctx = current()
-    row = ctx.session.get(model, (ctx.tenant_id, parse_public_id(prefix, public_id)))
-    if row is None or getattr(row, "archived_at", None) is not None:
-        abort(404)
-    return row
 
 
 def _snapshot(row: Any, fields: tuple[str, ...]) -> dict[str, Any]:
@@ -106,7 +97,7 @@ def create_group(data: dict[str, Any]) -> Any:
 @require_scope("routing:read")
 @blueprint.response(200, RoutingGroupSchema)
 def get_group(group_id: str) -> Any:
-    return _load(RoutingGroup, "rgrp", group_id)
+    return found(RoutingGroup, "rgrp", group_id)
 
 
 @blueprint.patch("/groups/<group_id>")
@@ -114,7 +105,7 @@ def get_group(group_id: str) -> Any:
 @blueprint.arguments(RoutingGroupPatchSchema)
 @blueprint.response(200, RoutingGroupSchema)
 def update_group(data: dict[str, Any], group_id: str) -> Any:
-    group = _load(RoutingGroup, "rgrp", group_id)
+    group = found(RoutingGroup, "rgrp", group_id)
     return _write("group", "rgrp", GROUP_AUDIT, "updated", group,
                   lambda: config.update_group(current().session, group, data))
 
@@ -123,7 +114,7 @@ def update_group(data: dict[str, Any], group_id: str) -> Any:
 @require_scope("routing:write")
 @blueprint.response(204)
 def delete_group(group_id: str) -> None:
-    group = _load(RoutingGroup, "rgrp", group_id)
+    group = found(RoutingGroup, "rgrp", group_id)
     _write("group", "rgrp", GROUP_AUDIT, "deleted", group,
            lambda: config.delete_group(current().session, group))
 
@@ -156,7 +147,7 @@ def create_queue(data: dict[str, Any]) -> Any:
 @require_scope("routing:read")
 @blueprint.response(200, RoutingQueueSchema)
 def get_queue(queue_id: str) -> Any:
-    return _load(RoutingQueue, "que", queue_id)
+    return found(RoutingQueue, "que", queue_id)
 
 
 @blueprint.patch("/queues/<queue_id>")
@@ -164,7 +155,7 @@ def get_queue(queue_id: str) -> Any:
 @blueprint.arguments(RoutingQueuePatchSchema)
 @blueprint.response(200, RoutingQueueSchema)
 def update_queue(data: dict[str, Any], queue_id: str) -> Any:
-    queue = _load(RoutingQueue, "que", queue_id)
+    queue = found(RoutingQueue, "que", queue_id)
     return _write("queue", "que", QUEUE_AUDIT, "updated", queue,
                   lambda: config.update_queue(current().session, queue, data))
 
@@ -174,7 +165,7 @@ def update_queue(data: dict[str, Any], queue_id: str) -> Any:
 @blueprint.response(204)
 def delete_queue(queue_id: str) -> None:
     """Delete a queue nobody waits in (archived instead when it has history)."""
-    queue = _load(RoutingQueue, "que", queue_id)
+    queue = found(RoutingQueue, "que", queue_id)
     _write("queue", "que", QUEUE_AUDIT, "deleted", queue,
            lambda: config.delete_queue(current().session, queue))
 
@@ -204,7 +195,7 @@ def create_agent(data: dict[str, Any]) -> Any:
 @require_scope("routing:read")
 @blueprint.response(200, RoutingAgentSchema)
 def get_agent(agent_id: str) -> Any:
-    return _load(RoutingAgent, "mem", agent_id)
+    return found(RoutingAgent, "mem", agent_id)
 
 
 @blueprint.patch("/agents/<agent_id>")
@@ -212,7 +203,7 @@ def get_agent(agent_id: str) -> Any:
 @blueprint.arguments(RoutingAgentPatchSchema)
 @blueprint.response(200, RoutingAgentSchema)
 def update_agent(data: dict[str, Any], agent_id: str) -> Any:
-    agent = _load(RoutingAgent, "mem", agent_id)
+    agent = found(RoutingAgent, "mem", agent_id)
     return _write("agent", "mem", AGENT_AUDIT, "updated", agent,
                   lambda: config.update_agent(current().session, agent, data))
 
@@ -222,6 +213,6 @@ def update_agent(data: dict[str, Any], agent_id: str) -> Any:
 @blueprint.response(204)
 def delete_agent(agent_id: str) -> None:
     """Stop routing to a member (refused while they hold conversations)."""
-    agent = _load(RoutingAgent, "mem", agent_id)
+    agent = found(RoutingAgent, "mem", agent_id)
     _write("agent", "mem", AGENT_AUDIT, "deleted", agent,
            lambda: config.delete_agent(current().session, agent))

@@ -18,7 +18,7 @@ from flask import request
 from sqlalchemy import select
 
 from ccokit.plugins.routing.models import LIVE_STATES, RoutingAgent, RoutingConversation, RoutingQueue
-from ccokit.plugins.routing.routes.conventions import Blueprint, conflict, refuse
+from ccokit.plugins.routing.routes.conventions import Blueprint, conflict, found, refuse
 from ccokit.plugins.routing.schemas.conversations import (
     AgentActionSchema,
     AgentWorkSchema,
@@ -34,7 +34,7 @@ from ccokit.plugins.routing.schemas.conversations import (
 from ccokit.plugins.routing.services import conversations
 from ccokit.plugins.routing.services.event_payloads import ALTERNATIVES
 from ccokit.plugins.routing.services.messages import Invalid, Message
-from ccokit_sdk.plugin import abort, current, encode_public_id, page_of, parse_public_id, require_scope
+from ccokit_sdk.plugin import abort, current, encode_public_id, page_of, require_scope
 
 __all__ = ["blueprint"]
 
@@ -57,11 +57,11 @@ class _Standing:
 
 
 def _conversation(conversation_id: str) -> RoutingConversation:
-    ctx = current()
-    row = ctx.session.get(RoutingConversation, (ctx.tenant_id, parse_public_id("conv", conversation_id)))
-    if row is None:
-        abort(404)
-    return row
+    return found(RoutingConversation, "conv", conversation_id)
+
+
+def _agent(agent_id: str) -> RoutingAgent:
+    return found(RoutingAgent, "mem", agent_id)
 
 
 def _loaded(param: str, load: Callable[[str], Any], name: str) -> Callable[..., Any]:
@@ -91,12 +91,22 @@ def _acting_agent(named: uuid.UUID | None) -> uuid.UUID:
     return named or principal.member_id
 
 
-def _decided(action: Any) -> None:
+def _decided(action: Callable[[], Any]) -> None:
+    """Run a decision and commit it; a refusal rolls back and answers 409."""
+    session = current().session
     try:
         action()
     except conversations.Refused as exc:
-        current().session.rollback()
+        session.rollback()
         conflict(exc.message)
+    session.commit()
+
+
+def _answered(row: RoutingConversation, action: Callable[[], Any]) -> _Standing:
+    """Decide and commit, then answer the conversation as it now is."""
+    _decided(action)
+    current().session.refresh(row)
+    return _Standing(row)
 
 
 @blueprint.post("/conversations")
@@ -150,10 +160,8 @@ def get_conversation(conversation_id: str) -> Any:
 def _agent_action(action: str, row: RoutingConversation, data: dict[str, Any]) -> Any:
     ctx = current()
     agent_id = _acting_agent(data.get("agent_id"))
-    _decided(lambda: conversations.act(ctx.session, action, row.id, ctx.publish, agent_id=agent_id))
-    ctx.session.commit()
-    ctx.session.refresh(row)
-    return _Standing(row)
+    return _answered(row, lambda: conversations.act(ctx.session, action, row.id, ctx.publish,
+                                                    agent_id=agent_id))
 
 
 def _agent_route(action: str, path: str, doc: str) -> None:
@@ -195,12 +203,9 @@ def transfer(data: dict[str, Any], row: RoutingConversation) -> Any:
         if queue is None or queue.archived_at is not None:
             refuse(Invalid({"to_queue_id": [Message("unknown_queue", {
                 "id": encode_public_id("que", data["to_queue_id"])})]}))
-    _decided(lambda: conversations.transfer(
+    return _answered(row, lambda: conversations.transfer(
         ctx.session, row.id, ctx.publish, to_queue=data.get("to_queue_id"), to_agent=data.get("to_agent_id"),
         by_agent=agent_id))
-    ctx.session.commit()
-    ctx.session.refresh(row)
-    return _Standing(row)
 
 
 @blueprint.post("/conversations/<conversation_id>/abandon")
@@ -210,23 +215,12 @@ def abandon(conversation_id: str) -> Any:
     """The customer left before an agent took the conversation."""
     ctx = current()
     row = _conversation(conversation_id)
-    _decided(lambda: conversations.act(ctx.session, "abandon", row.id, ctx.publish))
-    ctx.session.commit()
-    ctx.session.refresh(row)
-    return _Standing(row)
-
-
-def _agent(agent_id: str) -> RoutingAgent:
-    ctx = current()
-    agent = ctx.session.get(RoutingAgent, (ctx.tenant_id, parse_public_id("mem", agent_id)))
-    if agent is None:
-        abort(404)
-    return agent
+    return _answered(row, lambda: conversations.act(ctx.session, "abandon", row.id, ctx.publish))
 
 
 @blueprint.put("/agents/<agent_id>/presence")
 @require_scope("routing:agent")
-@_loaded("agent_id", lambda agent_id: _agent(agent_id), "agent")
+@_loaded("agent_id", _agent, "agent")
 @blueprint.arguments(PresenceSchema)
 @blueprint.response(200, AgentWorkSchema)
 def set_presence(data: dict[str, Any], agent: RoutingAgent) -> Any:
@@ -235,7 +229,6 @@ def set_presence(data: dict[str, Any], agent: RoutingAgent) -> Any:
     ctx = current()
     _acting_agent(agent.member_id)
     _decided(lambda: conversations.set_presence(ctx.session, agent.member_id, data["presence"], ctx.publish))
-    ctx.session.commit()
     return _work(agent)
 
 
@@ -266,9 +259,7 @@ def queue_stats(queue_id: str) -> Any:
     """A queue's live figures: waiting, longest wait, service level, abandonment, agents by
     presence and occupancy, and how far the wait estimates were off."""
     ctx = current()
-    queue = ctx.session.get(RoutingQueue, (ctx.tenant_id, parse_public_id("que", queue_id)))
-    if queue is None or queue.archived_at is not None:
-        abort(404)
+    queue = found(RoutingQueue, "que", queue_id)
     stats = conversations.queue_stats(ctx.session, queue.id, ctx.publish)
     ctx.session.commit()
     return {"queue_id": queue.id, "name": queue.name, **stats}

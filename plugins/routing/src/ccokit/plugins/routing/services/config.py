@@ -88,12 +88,14 @@ def _check_members(session: Session, name: str, member_ids: Iterable[uuid.UUID],
             return
 
 
-def _flush_named(session: Session, row: Any) -> Any:
+def _flush_unique(session: Session, row: Any, field: str = "name", key: str = "name_taken") -> Any:
+    """Write ``row`` in a savepoint; a unique value someone else has (a name, a member already
+    an agent) is refused as :class:`Taken` on ``field``."""
     try:
         with session.begin_nested():
             session.add(row)
     except IntegrityError as exc:
-        raise Taken({"name": [Message("name_taken")]}) from exc
+        raise Taken({field: [Message(key)]}) from exc
     return row
 
 
@@ -105,7 +107,7 @@ def create_group(session: Session, data: Mapping[str, Any]) -> RoutingGroup:
     if errors:
         raise Invalid(errors)
     group = RoutingGroup(name=data["name"], supervisors=_ids(data.get("supervisors", ())))
-    return _flush_named(session, group)
+    return _flush_unique(session, group)
 
 
 def update_group(session: Session, group: RoutingGroup, changes: Mapping[str, Any]) -> RoutingGroup:
@@ -118,7 +120,7 @@ def update_group(session: Session, group: RoutingGroup, changes: Mapping[str, An
         group.name = changes["name"]
     if "supervisors" in changes:
         group.supervisors = _ids(changes["supervisors"])
-    return _flush_named(session, group)
+    return _flush_unique(session, group)
 
 
 def _group_users(session: Session, group_id: uuid.UUID) -> int:
@@ -170,13 +172,13 @@ def _queue_values(session: Session, data: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def create_queue(session: Session, data: Mapping[str, Any]) -> RoutingQueue:
-    return _flush_named(session, RoutingQueue(**_queue_values(session, data)))
+    return _flush_unique(session, RoutingQueue(**_queue_values(session, data)))
 
 
 def update_queue(session: Session, queue: RoutingQueue, changes: Mapping[str, Any]) -> RoutingQueue:
     for name, value in _queue_values(session, changes).items():
         setattr(queue, name, value)
-    return _flush_named(session, queue)
+    return _flush_unique(session, queue)
 
 
 def delete_queue(session: Session, queue: RoutingQueue) -> None:
@@ -217,12 +219,7 @@ def create_agent(session: Session, data: Mapping[str, Any]) -> RoutingAgent:
     if errors:
         raise Invalid(errors)
     agent = RoutingAgent(member_id=data["member_id"], **_agent_values(session, data))
-    try:
-        with session.begin_nested():
-            session.add(agent)
-    except IntegrityError as exc:
-        raise Taken({"id": [Message("agent_exists")]}) from exc
-    return agent
+    return _flush_unique(session, agent, "id", "agent_exists")
 
 
 def update_agent(session: Session, agent: RoutingAgent, changes: Mapping[str, Any]) -> RoutingAgent:

@@ -39,17 +39,8 @@ __all__ = [
     "transfer",
 ]
 
-#: Engine refusals, by what they mean to the caller (the field they concern and the message).
-_REFUSALS = {
-    "not_offered": "not_offered",
-    "not_assigned": "not_assigned",
-    "not_in_wrap_up": "not_in_wrap_up",
-    "not_waiting": "not_waiting",
-    "unknown_conversation": "not_live",
-    "agent_unavailable": "agent_unavailable",
-    "unknown_agent": "not_an_agent",
-    "unknown_queue": "unknown_queue",
-}
+#: Engine refusals whose message says it in the caller's terms (the others keep their key).
+_RENAMED = {"unknown_conversation": "not_live", "unknown_agent": "not_an_agent"}
 
 
 class Refused(Exception):
@@ -61,7 +52,7 @@ class Refused(Exception):
 
 
 def _refused(exc: RoutingError, **values: Any) -> Refused:
-    return Refused(Message(_REFUSALS.get(exc.key, exc.key), values))
+    return Refused(Message(_RENAMED.get(exc.key, exc.key), values))
 
 
 def _priority(session: Any, queue: RoutingQueue, data: Mapping[str, Any]) -> tuple[float, str | None]:
@@ -107,43 +98,44 @@ def arrive(session: Any, data: Mapping[str, Any], publish: Publish, now: float |
     return row, standing
 
 
+def _held_by(ws: WorkspaceRouting, conv_id: str, agent_id: uuid.UUID | None) -> None:
+    """Refuse an agent's action on a conversation another agent holds."""
+    conv = ws.router.conversation(ws.tenant, conv_id)
+    if conv is not None and agent_id is not None and conv.agent != str(agent_id):
+        raise Refused(Message("not_yours"))
+
+
 def act(session: Any, action: str, conversation_id: uuid.UUID, publish: Publish, *,
         agent_id: uuid.UUID | None = None, now: float | None = None) -> None:
     """``accept``, ``decline`` (by the ringing agent), ``complete``, ``end_wrapup`` (by the
-    agent holding it) or ``abandon`` (the customer left)."""
+    agent holding it) or ``abandon`` (the customer left). A refusal leaves the transaction for
+    the caller to roll back (which drops this process's engine of the workspace)."""
     ws = WorkspaceRouting.open(session, publish, now)
-    router, tenant, conv_id = ws.router, ws.tenant, str(conversation_id)
-    conv = router.conversation(tenant, conv_id)
-    if conv is not None and agent_id is not None and action in ("complete", "end_wrapup") \
-            and conv.agent != str(agent_id):
-        ws.close()
-        raise Refused(Message("not_yours"))
+    conv_id = str(conversation_id)
     try:
-        if action in ("accept", "decline"):
-            ws.run(getattr(router, action), tenant, conv_id, str(agent_id))
-        else:
-            ws.run(getattr(router, action), tenant, conv_id)
+        if action in ("complete", "end_wrapup"):
+            _held_by(ws, conv_id, agent_id)
+        ringing = action in ("accept", "decline")
+        args = (ws.tenant, conv_id, str(agent_id)) if ringing else (ws.tenant, conv_id)
+        ws.run(getattr(ws.router, action), *args)
     except RoutingError as exc:
-        ws.close()
         raise _refused(exc) from exc
     ws.close()
 
 
 def transfer(session: Any, conversation_id: uuid.UUID, publish: Publish, *, to_queue: uuid.UUID | None,
              to_agent: uuid.UUID | None, by_agent: uuid.UUID | None = None, now: float | None = None) -> None:
-    """Move an assigned conversation to another queue, or ring another agent with it."""
+    """Move an assigned conversation to another queue, or ring another agent with it (refusals
+    as :func:`act`'s)."""
     ws = WorkspaceRouting.open(session, publish, now)
-    router, tenant, conv_id = ws.router, ws.tenant, str(conversation_id)
-    conv = router.conversation(tenant, conv_id)
+    conv_id = str(conversation_id)
     try:
-        if conv is not None and by_agent is not None and conv.agent != str(by_agent):
-            raise Refused(Message("not_yours"))
-        ws.run(router.transfer, tenant, conv_id,
+        _held_by(ws, conv_id, by_agent)
+        ws.run(ws.router.transfer, ws.tenant, conv_id,
                to_queue=str(to_queue) if to_queue else None, to_agent=str(to_agent) if to_agent else None)
     except RoutingError as exc:
         raise _refused(exc) from exc
-    finally:
-        ws.close()
+    ws.close()
 
 
 def set_presence(session: Any, agent_id: uuid.UUID, presence: str, publish: Publish,
@@ -155,11 +147,8 @@ def set_presence(session: Any, agent_id: uuid.UUID, presence: str, publish: Publ
         raise Refused(Message("not_an_agent", {"id": encode_public_id("mem", agent_id)}))
     ws = WorkspaceRouting.open(session, publish, now)
     ws.run(ws.router.set_presence, ws.tenant, str(agent_id), Presence(presence))
-    ws.touch_agent(str(agent_id))
+    ws.presence_set(str(agent_id))
     ws.close()
-    agent.presence_at = records.moment(ws.now)
-    agent.presence_reason = None  # set by the agent, not by the system
-    session.flush()
     session.expire(agent)
     return agent
 

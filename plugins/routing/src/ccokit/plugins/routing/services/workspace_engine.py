@@ -157,6 +157,8 @@ class WorkspaceRouting:
         self.version, self.router, self.now = version, router, now
         self.effects: list[fx.Effect] = []
         self.agents_touched: set[str] = set()
+        #: Agents whose presence changed in this transaction, and why (``None``: they set it).
+        self.presence_changed: dict[str, str | None] = {}
         self.rebuilt = False
         #: New conversations (ORM rows not added yet): inserted once, with what the engine decided.
         self.created: dict[str, RoutingConversation] = {}
@@ -204,9 +206,10 @@ class WorkspaceRouting:
         self.effects.extend(effects)
         return effects
 
-    def touch_agent(self, agent_id: str) -> None:
-        """An agent whose presence or idle time changed outside an effect (presence set by them)."""
+    def presence_set(self, agent_id: str) -> None:
+        """The agent set their own presence (no effect says so): its time is written too."""
         self.agents_touched.add(agent_id)
+        self.presence_changed[agent_id] = None
 
     def close(self) -> None:
         """Write the effects to the rows, publish them, and save the queues' memory."""
@@ -230,6 +233,10 @@ class WorkspaceRouting:
                     extra[conv_id]["end_reason"] = reason
                 case fx.Abandoned():
                     extra[conv_id]["end_reason"] = "abandoned"
+                case fx.PresenceChanged(reason=reason):
+                    self.presence_changed[agent_id] = reason
+        if not (self.effects or self.agents_touched):
+            return  # a read (or a rebuild with nothing to settle): the tables already say it all
         self._write_conversations(extra, finished)
         self._write_agents()
         self._publish(finished)
@@ -257,29 +264,28 @@ class WorkspaceRouting:
             self.session.execute(update(RoutingConversation), rows)
 
     def _write_agents(self) -> None:
+        """Presence and idle time of the agents the decision touched, and when and why presence
+        changed. Core statements scoped to the tenant by hand: the agents' ``version`` counts
+        changes of their configuration (If-Match on PATCH), not of presence."""
+        table = RoutingAgent.__table__
+        where = (table.c.tenant_id == bindparam("t")) & (table.c.member_id == bindparam("m"))
         rows = []
         for agent_id in sorted(self.agents_touched):
             agent = self.router.agent(self.tenant, agent_id)
-            if agent is None:
-                continue
-            rows.append({"t": self.tenant_id, "m": uuid.UUID(agent_id), "presence": agent.presence.value,
-                         "idle_since": records.moment(agent.idle_since)})
+            if agent is not None:
+                rows.append({"t": self.tenant_id, "m": uuid.UUID(agent_id), "presence": agent.presence.value,
+                             "idle_since": records.moment(agent.idle_since)})
         if rows:
-            # The agents' version counts changes of their configuration (If-Match on PATCH), not
-            # of presence: a Core statement, scoped to the tenant by hand, leaves it alone.
-            table = RoutingAgent.__table__
             self.session.execute(
-                table.update().where(table.c.tenant_id == bindparam("t"), table.c.member_id == bindparam("m"))
-                .values(presence=bindparam("presence"), idle_since=bindparam("idle_since")),
-                rows,
+                table.update().where(where).values(presence=bindparam("presence"),
+                                                   idle_since=bindparam("idle_since")), rows)
+        if self.presence_changed:
+            self.session.execute(
+                table.update().where(where).values(presence_at=bindparam("at"),
+                                                   presence_reason=bindparam("why")),
+                [{"t": self.tenant_id, "m": uuid.UUID(agent_id), "at": records.moment(self.now), "why": why}
+                 for agent_id, why in sorted(self.presence_changed.items())],
             )
-        for effect in self.effects:
-            if isinstance(effect, fx.PresenceChanged):
-                self.session.execute(
-                    update(RoutingAgent).where(RoutingAgent.member_id == uuid.UUID(effect.agent))
-                    .values(presence_reason=effect.reason, presence_at=records.moment(self.now))
-                    .execution_options(synchronize_session=False)
-                )
 
     def _publish(self, finished: Mapping[str, Conversation]) -> None:
         for effect in self.effects:
