@@ -37,6 +37,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import heapq
+import http.client
 import json
 import os
 import random
@@ -307,7 +308,7 @@ class Storm:
             try:
                 resp = client.post(f"{API}/conversations", json=body,
                                    headers={"Authorization": f"Bearer {ws['token']}"})
-            except OSError:
+            except (OSError, http.client.HTTPException):  # a killed web worker cuts some off
                 client = KeepAliveClient(self.url, timeout=30)
                 with self.lock:
                     self.failed += 1
@@ -350,7 +351,7 @@ class Storm:
                             self._after(ws, held, rng)
                         if body.get("offer"):
                             self._after(ws, body["offer"], rng)
-            except OSError:
+            except (OSError, http.client.HTTPException):  # a killed web worker cuts some off
                 client = KeepAliveClient(self.url, timeout=30)
         client.close()
 
@@ -537,10 +538,12 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             with ThreadPoolExecutor(args.clients + args.agent_threads) as pool:
                 agents = [pool.submit(storm.agents, k) for k in range(args.agent_threads)]
                 senders = [pool.submit(storm.arrivals, k, start, deadline) for k in range(args.clients)]
-                for future in senders:
-                    future.result()
-                elapsed = time.monotonic() - start
-                storm.stop.set()
+                try:
+                    for future in senders:
+                        future.result()
+                finally:  # a sender's error must not leave the agents' threads running forever
+                    elapsed = time.monotonic() - start
+                    storm.stop.set()
                 for future in agents:
                     future.result()
         admitted = len(storm.acked)
