@@ -4,6 +4,7 @@ concurrent arrivals that must never over-fill an agent (PostgreSQL and SQLite)."
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 from typing import Any
@@ -15,9 +16,10 @@ from sqlalchemy import select
 from ccokit.platform.events.models import OutboxEvent
 from ccokit.platform.events.outbox import publish as outbox_publish
 from ccokit.platform.kernel import current_kernel
+from ccokit.plugins.routing.engine.invariants import violations
 from ccokit.plugins.routing.models import RoutingConversation
-from ccokit.plugins.routing.services import conversations
-from ccokit.plugins.routing.services.workspace_engine import forget_cached
+from ccokit.plugins.routing.services import conversations, workspace_engine
+from ccokit.plugins.routing.services.workspace_engine import WorkspaceRouting, forget_cached
 from tests.conftest import bearer, issue_token, signup
 from tests.plugins.routing.test_configuration import API, Desk
 
@@ -189,6 +191,92 @@ def test_a_rebuilt_engine_carries_on_where_the_last_one_was(any_app: Flask):
     assert shop.get(waiting[1])["state"] == "assigned"
     stats = shop.client.get(f"{API}/queues/{shop.queue['id']}/stats", headers=shop.auth).get_json()
     assert (stats["waiting"], stats["answered"], stats["admitted"]) == (2, 2, 4)  # survived the rebuilds
+
+
+def _engine_as_recorded(app: Flask, tenant_id: Any) -> Any:
+    """The workspace's engine rebuilt from its tables (nothing written, this process's cached
+    engine left as it was)."""
+    cached = workspace_engine._cache.get(tenant_id)
+    session = current_kernel(app).db.session(tenant_id)
+    try:
+        return WorkspaceRouting.reconfigure(session, lambda *_: None).router
+    finally:
+        session.rollback()
+        session.close()
+        if cached is not None:
+            workspace_engine._cache[tenant_id] = cached
+
+
+def _picture(router: Any, tenant: str) -> dict[str, Any]:
+    state = router._tenants[tenant]
+    return {
+        "conversations": {c.id: (c.state, c.agent, c.until) for c in state.conversations.values()},
+        "agents": {a.id: (a.presence, dict(a.load), set(a.holding), a.offer, a.idle_since)
+                   for a in state.agents.values()},
+        "ready": set(state.ready),
+        "order": [state.queues[q].entries[k[2]].id for q in state.queues for k in state.queues[q].waiting],
+    }
+
+
+def _rebuilds(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    real = workspace_engine._rebuild
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(workspace_engine, "_rebuild", counted)
+    return calls
+
+
+def test_an_engine_a_few_decisions_behind_catches_up_instead_of_rebuilding(any_app: Flask,
+                                                                          monkeypatch: pytest.MonkeyPatch):
+    """Another process's engine, left behind while this one took decisions, reads back only what
+    those decisions changed and ends where a rebuild would: same states, seats, queue order."""
+    shop = Shop(any_app, queue={"aging_per_min": 0}, agents=2, capacity={"chat": 1})
+    first, second = shop.agents
+    shop.presence(first, "online")
+    tenant = shop.tenant.tenant_id
+    behind = copy.deepcopy(workspace_engine._cache[tenant])  # the other process's, at this version
+    offered = shop.arrive()
+    shop.act(offered, "accept", offered["agent_id"])
+    shop.presence(second, "online")
+    ringing = shop.arrive(priority=5)
+    shop.act(ringing, "decline", ringing["agent_id"])
+    shop.presence(second, "busy")
+    waiting = [shop.arrive(priority=p) for p in (0, 20)]
+    rebuilds = _rebuilds(monkeypatch)
+    workspace_engine._cache[tenant] = behind
+    assert shop.get(waiting[0])["position"] == 3  # read by the engine that caught up
+    assert rebuilds == []
+    caught_up = workspace_engine._cache[tenant][1]
+    assert violations(caught_up, time.time()) == []
+    assert _picture(caught_up, str(tenant)) == _picture(_engine_as_recorded(any_app, tenant), str(tenant))
+    shop.act(offered, "complete", offered["agent_id"])  # the seat goes to the best waiting
+    assert shop.get(waiting[1])["state"] == "offered"
+    assert rebuilds == [1]  # only the comparison's own
+
+
+def test_an_engine_rebuilds_after_a_change_of_configuration_or_too_far_behind(any_app: Flask,
+                                                                            monkeypatch: pytest.MonkeyPatch):
+    shop = Shop(any_app, agents=1)
+    shop.presence(shop.agents[0], "online")
+    tenant = shop.tenant.tenant_id
+    behind = copy.deepcopy(workspace_engine._cache[tenant])
+    shop.post("groups", {"name": "售后"})
+    rebuilds = _rebuilds(monkeypatch)
+    workspace_engine._cache[tenant] = behind
+    conv = shop.arrive()
+    assert rebuilds == [1]
+    assert conv["state"] == "offered"
+    monkeypatch.setattr(workspace_engine, "JOURNAL_LENGTH", 2)
+    behind = copy.deepcopy(workspace_engine._cache[tenant])
+    for _ in range(3):
+        shop.arrive()
+    workspace_engine._cache[tenant] = behind
+    shop.arrive()
+    assert rebuilds == [1, 1]
 
 
 def test_a_ring_nobody_answers_times_out_on_the_clock(app: Flask):

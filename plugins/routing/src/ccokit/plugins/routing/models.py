@@ -140,16 +140,21 @@ class RoutingAgent(TenantScoped, _Versioned, Base):
 
 class RoutingEngineState(TenantScoped, Base):
     """One row per workspace (``name="engine"``): taking its row lock serialises the
-    workspace's routing decisions across every process, and ``version`` (moved on by each)
-    tells a process whether the engine it cached is still the workspace's. ``memory`` holds
-    what the conversations do not (queue statistics, round robin's place); ``next_deadline``
-    is when its earliest timer is due, so the minutely clock job skips a workspace with nothing due."""
+    workspace's routing decisions across every process, and ``version`` (moved on by each
+    decision that changed something) tells a process whether the engine it cached is still the
+    workspace's. ``journal`` names what each of the last versions changed, so a process a few
+    versions behind catches up on those rows instead of rebuilding. ``memory`` holds what the
+    conversations do not (queue statistics, round robin's place); ``next_deadline`` is when its
+    earliest timer is due, so the minutely clock job skips a workspace with nothing due."""
 
     __tablename__ = "routing_engine_states"
 
     name: Mapped[str] = mapped_column(String(20), primary_key=True)
     version: Mapped[int] = mapped_column(BigInteger, default=0)
     memory: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    #: ``[version, conversation ids, agent ids]`` of the last versions, oldest first; ids
+    #: ``null`` for a change of configuration (every process rebuilds).
+    journal: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     next_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 

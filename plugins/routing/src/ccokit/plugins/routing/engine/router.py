@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable, Iterable, Iterator
 from typing import Any
 
 from sortedcontainers import SortedList
@@ -60,6 +60,10 @@ class Router:
         self._tenants: dict[Hashable, TenantState] = {}
         self._timers: list[tuple[float, int, str, Hashable, Hashable, Any]] = []
         self._seq = itertools.count()
+        #: Every change of a conversation's state takes the next number: a timer set for one
+        #: state of a conversation is stale for any later one, also for a copy restored from the
+        #: durable record in place of the engine's own (:meth:`catch_up`).
+        self._epochs = itertools.count(1)
         #: Routing decisions taken (a conversation placed with an agent, or an agent or a
         #: conversation found no match): what "decisions per second" counts.
         self.decisions = 0
@@ -157,6 +161,7 @@ class Router:
         if agent is None or conv.state not in (ConvState.OFFERED, ConvState.ASSIGNED, ConvState.WRAP_UP):
             raise RoutingError("unknown_agent" if agent is None else "not_waiting")
         t.conversations[conv.id] = conv
+        conv.epoch = next(self._epochs)
         agent.load[conv.channel] = agent.load.get(conv.channel, 0) + 1
         until = conv.until if conv.until is not None else now
         if conv.state is ConvState.OFFERED:
@@ -187,6 +192,56 @@ class Router:
             self._pull(t, agent, now, out)
         self._reroute_all(t, now, out)
         return out
+
+    def catch_up(self, tenant: Hashable, changed: Iterable[Hashable], live: Iterable[Conversation],
+                 agents: Iterable[tuple[Hashable, Presence, float]], now: float) -> None:
+        """Bring a workspace up to date with decisions another engine took since this one's
+        last, from the durable record of what they changed: ``changed`` names every
+        conversation they touched, ``live`` is the record of those of them still live (in
+        arrival order), ``agents`` the presence and idle time of every agent they touched.
+
+        The workspace ends as a rebuild from the record would leave it (the property tests
+        compare the two) at the cost of the change instead of the workspace's size. Nothing is
+        decided. An agent unknown here means the configuration changed: rebuild instead
+        (``RoutingError("unknown_agent")``)."""
+        t = self._tenant(tenant)
+        affected: set[Hashable] = set()
+        for conv_id in changed:
+            conv = t.conversations.get(conv_id)
+            if conv is not None:
+                if conv.agent is not None:
+                    affected.add(conv.agent)
+                self._forget(t, conv)
+        for agent_id, presence, idle_since in agents:
+            agent = self._agent(t, agent_id)
+            agent.presence, agent.idle_since = presence, idle_since
+            affected.add(agent_id)
+        for conv in live:
+            self.restore(conv, now)
+            if conv.agent is not None:
+                affected.add(conv.agent)
+        for agent_id in affected:
+            agent = t.agents.get(agent_id)
+            if agent is None:
+                continue
+            agent.wrapup_until = max(
+                (t.conversations[c].until or 0.0 for c in agent.holding
+                 if t.conversations[c].state is ConvState.WRAP_UP),
+                default=0.0,
+            )
+            self._refresh(t, agent, now)
+
+    def _forget(self, t: TenantState, conv: Conversation) -> None:
+        """Take a live conversation out without deciding anything (its timers go stale)."""
+        if conv.state is ConvState.QUEUED:
+            self._dequeue(t.queues[conv.queue], conv)
+        else:
+            agent = t.agents[conv.agent]
+            self._release_seat(conv, agent)
+            agent.holding.discard(conv.id)
+            if agent.offer == conv.id:
+                agent.offer = None
+        del t.conversations[conv.id]
 
     def queue_memory(self, tenant: Hashable, queue_id: Hashable) -> dict[str, Any]:
         """What a queue has learnt that the conversations do not record (its statistics and
@@ -268,7 +323,7 @@ class Router:
             self._end(t, conv, agent, now, "completed", out)
             return out
         conv.state, conv.until = ConvState.WRAP_UP, now + wrapup_s
-        conv.epoch += 1
+        conv.epoch = next(self._epochs)
         agent.wrapup_until = max(agent.wrapup_until, conv.until)
         self._timer(conv.until, "wrapup", conv.tenant, conv.id, conv.epoch)
         out.append(fx.WrapUp(conv.id, agent.id, conv.until))
@@ -293,7 +348,7 @@ class Router:
         else:
             self._dequeue(t.queues[conv.queue], conv)
         conv.state, conv.agent = ConvState.ABANDONED, None
-        conv.epoch += 1
+        conv.epoch = next(self._epochs)
         self._finish(t, conv)
         t.queues[conv.queue].stats.abandoned += 1
         out.append(fx.Abandoned(conv.id, now - conv.arrived_at))
@@ -394,7 +449,7 @@ class Router:
                 queue = t.queues[conv.queue]
                 self._dequeue(queue, conv)
                 conv.state = ConvState.ENDED
-                conv.epoch += 1
+                conv.epoch = next(self._epochs)
                 self._finish(t, conv)
                 queue.stats.max_wait_ended += 1
                 out.append(fx.Ended(conv.id, None, "max_wait"))
@@ -482,7 +537,7 @@ class Router:
         seq = next(self._seq)
         conv.key = (-(conv.priority - policy.aging_per_s * conv.arrived_at), conv.arrived_at, seq)
         conv.state, conv.agent, conv.until = ConvState.QUEUED, None, None
-        conv.epoch += 1
+        conv.epoch = next(self._epochs)
         queue.waiting.add(conv.key)
         channel_keys = queue.by_channel.get(conv.channel)
         if channel_keys is None:
@@ -570,7 +625,7 @@ class Router:
         agent.offer = conv.id
         conv.state, conv.agent = ConvState.OFFERED, agent.id
         conv.until = now + queue.policy.ring_s
-        conv.epoch += 1
+        conv.epoch = next(self._epochs)
         self._timer(conv.until, "ring", conv.tenant, conv.id, conv.epoch)
         out.append(fx.Offered(conv.id, agent.id, conv.until))
         self._refresh(t, agent, now)
@@ -580,7 +635,7 @@ class Router:
         """The conversation is the agent's (its seat is already counted)."""
         conv.state, conv.agent, conv.until = ConvState.ASSIGNED, agent.id, None
         conv.assigned_at = now
-        conv.epoch += 1
+        conv.epoch = next(self._epochs)
         conv.return_queue = None
         agent.holding.add(conv.id)
         if conv.customer is not None:
@@ -635,7 +690,7 @@ class Router:
         was_wrap_up = conv.state is ConvState.WRAP_UP
         self._unassign(t, conv, agent)
         conv.state, conv.until = ConvState.ENDED, None
-        conv.epoch += 1
+        conv.epoch = next(self._epochs)
         self._finish(t, conv)
         if conv.customer is not None:
             t.recent[conv.customer] = (agent.id, now)

@@ -2,21 +2,24 @@
 
 A routing decision runs inside the transaction of the request (or job) that causes it:
 
-1. the workspace's ``routing_engine_states`` row is locked and its ``version`` moved on, so one
+1. the workspace's ``routing_engine_states`` row is locked (``SELECT … FOR UPDATE``), so one
    decision of a workspace happens at a time across every web process and worker (one single
    writer per workspace, which is what keeps a conversation from two agents and an agent
    within their seats);
-2. the engine this process cached for the workspace is used if it is the previous version,
-   else it is rebuilt from the tables (queues, agents, live conversations, the state row's
-   memory) and settled;
+2. the engine this process cached for the workspace is used as it is if it has the row's
+   version; if it is a few versions behind, it **catches up**: the row's journal names the
+   conversations and agents each later version changed, and only those rows are read back
+   (:meth:`~..engine.router.Router.catch_up`); otherwise (a new process, a change of
+   configuration, too far behind) it is rebuilt from the tables and settled;
 3. the operation runs; its effects are written to the conversation and agent rows and published
-   as events in the same transaction, with the queue statistics in the state row;
+   as events in the same transaction, and the state row takes the next version, what it
+   changed (in the journal) and the queue statistics;
 4. after the commit the engine is cached with its version; after a rollback it is dropped.
 
 Nothing lives only in memory: a killed process loses at most a transaction that was never
 acknowledged, and Redis holds none of it. The cost is a row lock per decision of a workspace
-(decisions of different workspaces do not wait for each other) and a rebuild whenever another
-process decided last.
+(decisions of different workspaces do not wait for each other) and, when another process
+decided last, reading back what it changed (a rebuild when that is not known).
 """
 
 from __future__ import annotations
@@ -33,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from ccokit.plugins.routing.engine import effects as fx
 from ccokit.plugins.routing.engine.model import Conversation, ConvState
-from ccokit.plugins.routing.engine.router import Router
+from ccokit.plugins.routing.engine.router import Router, RoutingError
 from ccokit.plugins.routing.models import (
     LIVE_STATES,
     RoutingAgent,
@@ -49,6 +52,9 @@ __all__ = ["WorkspaceRouting", "forget_cached"]
 
 Publish = Callable[[str, Mapping[str, Any]], Any]
 STATE = "engine"
+#: Versions the state row's journal remembers: a process further behind rebuilds. Two web
+#: processes and a worker are rarely more than a few apart; many pods, more.
+JOURNAL_LENGTH = 32
 
 _cache: dict[uuid.UUID, tuple[int, Router]] = {}
 _cache_lock = threading.Lock()
@@ -60,31 +66,47 @@ def forget_cached() -> None:
         _cache.clear()
 
 
-def _take(tenant_id: uuid.UUID, version: int) -> Router | None:
+def _take(tenant_id: uuid.UUID) -> tuple[int, Router] | None:
+    """This process's engine of the workspace and its version, taken out of the cache (no other
+    thread of the process may use it until it is put back after a commit)."""
     with _cache_lock:
-        cached = _cache.pop(tenant_id, None)
-    return cached[1] if cached is not None and cached[0] == version else None
+        return _cache.pop(tenant_id, None)
 
 
-def _lock(session: Session, tenant_id: uuid.UUID) -> tuple[int, dict[str, Any]]:
-    """Lock the workspace's state row (created on first use) and move its version on; returns
-    the new version and the row's memory."""
-    bump = (
-        update(RoutingEngineState)
+def _lock(session: Session, tenant_id: uuid.UUID) -> tuple[int, dict[str, Any], list[Any]]:
+    """Lock the workspace's state row (created on first use); returns its version, memory and
+    journal."""
+    query = (
+        select(RoutingEngineState.version, RoutingEngineState.memory, RoutingEngineState.journal)
         .where(RoutingEngineState.tenant_id == tenant_id, RoutingEngineState.name == STATE)
-        .values(version=RoutingEngineState.version + 1)
-        .returning(RoutingEngineState.version, RoutingEngineState.memory)
-        .execution_options(synchronize_session=False)
+        .with_for_update()
     )
-    row = session.execute(bump).first()
+    row = session.execute(query).first()
     if row is None:
         try:
             with session.begin_nested():
-                session.add(RoutingEngineState(name=STATE, version=0, memory={}))
+                session.add(RoutingEngineState(name=STATE, version=0, memory={}, journal=[]))
         except IntegrityError:
             pass  # another transaction created it first; its lock is what we wait for now
-        row = session.execute(bump).one()
-    return int(row[0]), dict(row[1] or {})
+        row = session.execute(query).one()
+    return int(row[0]), dict(row[1] or {}), list(row[2] or [])
+
+
+def _changes_since(journal: list[Any], since: int, version: int) -> tuple[set[str], set[str]] | None:
+    """The conversations and agents that versions ``since + 1`` to ``version`` changed, or
+    ``None`` when the journal does not cover them all or one was a change of configuration."""
+    wanted = range(since + 1, version + 1)
+    entries = {entry[0]: entry for entry in journal if since < entry[0] <= version}
+    if len(entries) != len(wanted):
+        return None
+    conversations: set[str] = set()
+    agents: set[str] = set()
+    for entry in entries.values():
+        if entry[1] is None:
+            return None
+        conversations.update(entry[1])
+        agents.update(entry[2])
+    return conversations, agents
 
 
 #: What a rebuild reads of each live conversation (what :func:`records.conversation_of` uses).
@@ -143,6 +165,43 @@ def _rebuild(session: Session, tenant: str, memory: Mapping[str, Any], now: floa
     return router
 
 
+_CAUGHT_UP_COLUMNS = (*_CONVERSATION_COLUMNS, RoutingConversation.ended_at)
+
+
+def _catch_up(session: Session, router: Router, tenant: str, changes: tuple[set[str], set[str]],
+              memory: Mapping[str, Any], now: float) -> None:
+    """Bring an engine a few versions behind up to date from the rows those versions changed."""
+    conversations, agents = changes
+    live: list[Conversation] = []
+    served: list[tuple[str, str, float]] = []
+    if conversations:
+        ids = [uuid.UUID(c) for c in conversations]
+        rows = session.execute(
+            select(*_CAUGHT_UP_COLUMNS).where(RoutingConversation.id.in_(ids))
+            .order_by(RoutingConversation.arrived_at, RoutingConversation.id)
+        )
+        for row in rows:
+            if row.state in LIVE_STATES:
+                conv = records.conversation_of(row, tenant)
+                live.append(conv)
+                if conv.customer is not None and conv.agent is not None and conv.assigned_at is not None:
+                    served.append((conv.customer, conv.agent, conv.assigned_at))
+            elif row.customer_id is not None and row.agent_id is not None and row.ended_at is not None:
+                served.append((str(row.customer_id), str(row.agent_id), records.epoch(row.ended_at) or now))
+    presence = []
+    if agents:
+        rows = session.execute(select(*_AGENT_COLUMNS).where(
+            RoutingAgent.member_id.in_([uuid.UUID(a) for a in agents])))
+        for row in rows:
+            agent = records.agent_of(row, tenant)
+            presence.append((agent.id, agent.presence, agent.idle_since))
+    router.catch_up(tenant, conversations, live, presence, now)
+    for customer, agent_id, at in served:
+        router.remember_customer(tenant, customer, agent_id, at)
+    for policy in list(router.queues(tenant)):
+        router.recall_queue(tenant, policy.id, (memory.get("queues") or {}).get(str(policy.id)) or {})
+
+
 class WorkspaceRouting:
     """One workspace's engine for the length of one transaction (see the module docstring).
 
@@ -151,10 +210,13 @@ class WorkspaceRouting:
     """
 
     def __init__(self, session: Session, publish: Publish, tenant_id: uuid.UUID, version: int,
-                 router: Router, now: float) -> None:
+                 journal: list[Any], router: Router, now: float) -> None:
         self.session, self.publish = session, publish
         self.tenant_id, self.tenant = tenant_id, str(tenant_id)
-        self.version, self.router, self.now = version, router, now
+        self.version, self.journal, self.router, self.now = version, journal, router, now
+        #: A change of configuration in this transaction: the next version tells every other
+        #: process to rebuild.
+        self.reconfigured = False
         self.effects: list[fx.Effect] = []
         self.agents_touched: set[str] = set()
         #: Agents whose presence changed in this transaction, and why (``None``: they set it).
@@ -172,15 +234,25 @@ class WorkspaceRouting:
         if tenant_id is None:
             raise RuntimeError("routing decisions need a tenant-scoped session")
         now = time.time() if now is None else now
-        version, memory = _lock(session, tenant_id)
-        router = _take(tenant_id, version - 1)
-        rebuilt = router is None
+        version, memory, journal = _lock(session, tenant_id)
+        tenant = str(tenant_id)
+        router = None
+        cached = _take(tenant_id)
+        if cached is not None and cached[0] == version:
+            router = cached[1]
+        elif cached is not None and cached[0] < version:
+            changes = _changes_since(journal, cached[0], version)
+            if changes is not None:
+                try:
+                    _catch_up(session, cached[1], tenant, changes, memory, now)
+                    router = cached[1]
+                except RoutingError:  # an agent it does not know: rebuild
+                    router = None
+        ws = cls(session, publish, tenant_id, version, journal,
+                 router or _rebuild(session, tenant, memory, now), now)
         if router is None:
-            router = _rebuild(session, str(tenant_id), memory, now)
-        ws = cls(session, publish, tenant_id, version, router, now)
-        ws.rebuilt = rebuilt
-        if rebuilt:
-            ws.effects.extend(router.settle(ws.tenant, now))
+            ws.rebuilt = True
+            ws.effects.extend(ws.router.settle(tenant, now))
         return ws
 
     @classmethod
@@ -192,12 +264,12 @@ class WorkspaceRouting:
         if tenant_id is None:
             raise RuntimeError("routing decisions need a tenant-scoped session")
         now = time.time() if now is None else now
-        version, memory = _lock(session, tenant_id)
-        _take(tenant_id, version - 1)
+        version, memory, journal = _lock(session, tenant_id)
+        _take(tenant_id)
         router = _rebuild(session, str(tenant_id), memory, now)
-        ws = cls(session, publish, tenant_id, version, router, now)
-        ws.rebuilt = True
-        ws.effects.extend(router.settle(ws.tenant, now))
+        ws = cls(session, publish, tenant_id, version, journal, router, now)
+        ws.rebuilt = ws.reconfigured = True
+        ws.effects.extend(ws.router.settle(ws.tenant, now))
         return ws
 
     def run(self, operation: Callable[..., list[fx.Effect]], *args: Any, **kwargs: Any) -> list[fx.Effect]:
@@ -235,12 +307,12 @@ class WorkspaceRouting:
                     extra[conv_id]["end_reason"] = "abandoned"
                 case fx.PresenceChanged(reason=reason):
                     self.presence_changed[agent_id] = reason
-        if not (self.effects or self.agents_touched):
+        if not (self.effects or self.agents_touched or self.reconfigured):
             return  # a read (or a rebuild with nothing to settle): the tables already say it all
         self._write_conversations(extra, finished)
         self._write_agents()
         self._publish(finished)
-        self._save_memory()
+        self._save_state(sorted(extra), sorted(self.agents_touched))
 
     def _conversation(self, conv_id: str, finished: Mapping[str, Conversation]) -> Conversation | None:
         return self.router.conversation(self.tenant, conv_id) or finished.get(conv_id)
@@ -294,15 +366,20 @@ class WorkspaceRouting:
             event_type, payload = payload_of(effect, conv, self.now)
             self.publish(event_type, payload)
 
-    def _save_memory(self) -> None:
-        """The queues' statistics and the next deadline (which the clock job reads), to the state
-        row, with every decision: a rebuild in another process starts from them."""
+    def _save_state(self, conversations: list[str], agents: list[str]) -> None:
+        """The next version and what it changed (the journal), the queues' statistics and the
+        next deadline (which the clock job reads), to the state row: another process catches up
+        or rebuilds from them."""
+        self.version += 1
+        entry = [self.version, None, None] if self.reconfigured else [self.version, conversations, agents]
+        self.journal = [*self.journal, entry][-JOURNAL_LENGTH:]
         memory = {"queues": {str(p.id): self.router.queue_memory(self.tenant, p.id)
                              for p in self.router.queues(self.tenant)}}
         self.session.execute(
             update(RoutingEngineState)
             .where(RoutingEngineState.tenant_id == self.tenant_id, RoutingEngineState.name == STATE)
-            .values(memory=memory, next_deadline=records.moment(self.router.next_deadline()))
+            .values(version=self.version, journal=self.journal, memory=memory,
+                    next_deadline=records.moment(self.router.next_deadline()))
             .execution_options(synchronize_session=False)
         )
 
