@@ -13,7 +13,8 @@ On PostgreSQL and Redis, against ``ccokit serve --workers 2`` (gunicorn, loopbac
 4. **the storm**, ``--seconds`` long: Poisson arrivals at ``--rate`` per second over the
    workspaces (a few big ones, many small), each ``POST /conversations`` with a channel, skills and
    a priority by tier; simulated agents accept 90% of offers and decline the rest, complete what
-   they hold after a random handle time, and look at their work after each completion. With
+   they hold after a random handle time, learning of new work from the ``handed`` list of every
+   decision's answer (a completion hands over the next conversation, a decline rings another). With
    ``--chaos`` (default), a web worker is SIGKILLed at a quarter of the storm, Redis is flushed
    at half, and the rq worker is SIGKILLed (and restarted) at three quarters;
 5. **the checks**, from the database: every acknowledged conversation (HTTP 201) is there
@@ -276,12 +277,15 @@ class Storm:
             heapq.heappush(self.todo, (time.monotonic() + delay, self.seq, action, ws, conv, agent))
 
     def _after(self, ws: dict[str, Any], body: dict[str, Any], rng: random.Random) -> None:
-        state, agent = body.get("state"), body.get("agent_id")
-        if state == "assigned":
-            self._plan(rng.expovariate(1 / self.args.handle_s), "complete", ws, body["id"], agent)
-        elif state == "offered":
-            action = "accept" if rng.random() < 0.9 else "decline"
-            self._plan(rng.uniform(0.2, 1.5), action, ws, body["id"], agent)
+        """Act on the work a decision handed out (its answer's ``handed``), as agents' desks do:
+        accept or decline an offer after a moment, complete an assignment after a handle time."""
+        for handed in body.get("handed") or ():
+            conv, agent = handed["conversation_id"], handed["agent_id"]
+            if handed["state"] == "assigned":
+                self._plan(rng.expovariate(1 / self.args.handle_s), "complete", ws, conv, agent)
+            else:
+                action = "accept" if rng.random() < 0.9 else "decline"
+                self._plan(rng.uniform(0.2, 1.5), action, ws, conv, agent)
 
     def arrivals(self, k: int, start: float, deadline: float) -> None:
         rng = random.Random(self.args.seed * 1000 + k)
@@ -343,14 +347,6 @@ class Storm:
                                    headers=headers)
                 if resp.status_code == 200:
                     self._after(ws, resp.json(), rng)
-                if action in ("complete", "decline"):
-                    work = client.get(f"{API}/agents/{agent}/work", headers=headers)
-                    if work.status_code == 200:
-                        body = work.json()
-                        for held in body.get("holding") or ():
-                            self._after(ws, held, rng)
-                        if body.get("offer"):
-                            self._after(ws, body["offer"], rng)
             except (OSError, http.client.HTTPException):  # a killed web worker cuts some off
                 client = KeepAliveClient(self.url, timeout=30)
         client.close()

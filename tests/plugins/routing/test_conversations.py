@@ -95,8 +95,11 @@ def test_a_waiting_customer_sees_their_place_and_an_agent_coming_online_takes_th
     shop.presence(agent, "online")
     assert shop.get(vip)["state"] == "assigned"
     assert shop.get(first)["position"] == 1
-    shop.act(vip, "complete", agent)
+    done = shop.act(vip, "complete", agent)
     assert (shop.get(first)["state"], shop.get(first)["agent_id"]) == ("assigned", agent)
+    # the completion's answer hands the agent their next conversation: no need to ask again
+    assert [(h["conversation_id"], h["agent_id"], h["state"], h["channel"]) for h in done["handed"]] == [
+        (first["id"], agent, "assigned", "chat")]
 
 
 def test_a_decline_goes_to_the_next_agent_and_a_stale_accept_is_refused(any_app: Flask):
@@ -107,8 +110,12 @@ def test_a_decline_goes_to_the_next_agent_and_a_stale_accept_is_refused(any_app:
     conv = shop.arrive()
     first = conv["agent_id"]
     other = bob if first == ann else ann
+    assert [(h["conversation_id"], h["agent_id"], h["state"]) for h in conv["handed"]] == [
+        (conv["id"], first, "offered")]
+    assert conv["handed"][0]["offer_expires_at"] == conv["offer_expires_at"]
     moved = shop.act(conv, "decline", first)
     assert (moved["state"], moved["agent_id"]) == ("offered", other)
+    assert [(h["conversation_id"], h["agent_id"]) for h in moved["handed"]] == [(conv["id"], other)]
     refused = shop.act(conv, "accept", first, status=409)
     assert "not ringing this agent" in refused["detail"]
     assert shop.act(conv, "accept", other)["state"] == "assigned"

@@ -49,6 +49,7 @@ class _Standing:
         self._row = row
         self.position = (standing or {}).get("position")
         self.estimated_wait_s = (standing or {}).get("estimated_wait_s")
+        self.handed = (standing or {}).get("handed") or []
         refused = row.end_reason in ("closed", "queue_full", "max_wait")
         self.alternatives = list(ALTERNATIVES) if refused else []
 
@@ -91,22 +92,24 @@ def _acting_agent(named: uuid.UUID | None) -> uuid.UUID:
     return named or principal.member_id
 
 
-def _decided(action: Callable[[], Any]) -> None:
-    """Run a decision and commit it; a refusal rolls back and answers 409."""
+def _decided(action: Callable[[], Any]) -> Any:
+    """Run a decision and commit it (returns what it returned); a refusal rolls back and
+    answers 409."""
     session = current().session
     try:
-        action()
+        result = action()
     except conversations.Refused as exc:
         session.rollback()
         conflict(exc.message)
     session.commit()
+    return result
 
 
-def _answered(row: RoutingConversation, action: Callable[[], Any]) -> _Standing:
-    """Decide and commit, then answer the conversation as it now is."""
-    _decided(action)
+def _answered(row: RoutingConversation, action: Callable[[], list[dict[str, Any]]]) -> _Standing:
+    """Decide and commit, then answer the conversation as it now is, with the work handed out."""
+    handed = _decided(action)
     current().session.refresh(row)
-    return _Standing(row)
+    return _Standing(row, {"handed": handed})
 
 
 @blueprint.post("/conversations")

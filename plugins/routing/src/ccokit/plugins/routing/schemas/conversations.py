@@ -43,6 +43,16 @@ class ConversationCreateSchema(ma.Schema):
     external_ref = fields.String(load_default=None, allow_none=True, validate=validate.Length(1, 200))
 
 
+class HandedSchema(ma.Schema):
+    """Work a decision gave an agent: an offer ringing them or a conversation now theirs."""
+
+    conversation_id = PublicIdField("conv")
+    agent_id = PublicIdField("mem")
+    state = fields.String(metadata={"description": "offered or assigned"})
+    channel = fields.String()
+    offer_expires_at = fields.AwareDateTime(allow_none=True)
+
+
 class ConversationSchema(AttributeSchema):
     id = PublicIdField("conv", dump_only=True)
     queue_id = PublicIdField("que")
@@ -73,6 +83,11 @@ class ConversationSchema(AttributeSchema):
     estimated_wait_s = fields.Float(allow_none=True)
     #: What to offer the customer instead when it was refused or waited too long.
     alternatives = fields.List(fields.String())
+    #: In the answer to a decision (arrival, accept, decline, complete, end of wrap-up,
+    #: transfer, abandon): every offer and assignment it made, to this conversation or to
+    #: others (a completion hands the agent their next one; a decline rings someone else), so an
+    #: agent desk learns of new work without asking again. Empty elsewhere.
+    handed = fields.List(fields.Nested(HandedSchema))
 
 
 class ConversationPageSchema(ma.Schema):

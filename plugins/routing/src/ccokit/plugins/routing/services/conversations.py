@@ -72,7 +72,8 @@ def _priority(session: Any, queue: RoutingQueue, data: Mapping[str, Any]) -> tup
 def arrive(session: Any, data: Mapping[str, Any], publish: Publish, now: float | None = None
            ) -> tuple[RoutingConversation, dict[str, Any]]:
     """Record the conversation, then queue it (or refuse it: closed, full) and give it to an
-    agent if one can take it. Returns the row and where it stands (position, estimate)."""
+    agent if one can take it. Returns the row and where it stands (position, estimate, and the
+    work the decision handed out)."""
     now = time.time() if now is None else now
     tenant_id = tenant_of(session)
     queue = session.get(RoutingQueue, (tenant_id, data["queue_id"]))
@@ -92,7 +93,7 @@ def arrive(session: Any, data: Mapping[str, Any], publish: Publish, now: float |
     ws.created[str(row.id)] = row  # inserted by close() with what the engine decided
     open_now = hours.is_open(queue.hours, now)
     ws.run(ws.router.arrive, records.conversation_of(row, ws.tenant), open_now=open_now)
-    standing = waiting_state(ws.router, ws.tenant, str(row.id), now)
+    standing = {**waiting_state(ws.router, ws.tenant, str(row.id), now), "handed": ws.handed()}
     ws.close()
     session.flush()
     return row, standing
@@ -106,10 +107,11 @@ def _held_by(ws: WorkspaceRouting, conv_id: str, agent_id: uuid.UUID | None) -> 
 
 
 def act(session: Any, action: str, conversation_id: uuid.UUID, publish: Publish, *,
-        agent_id: uuid.UUID | None = None, now: float | None = None) -> None:
+        agent_id: uuid.UUID | None = None, now: float | None = None) -> list[dict[str, Any]]:
     """``accept``, ``decline`` (by the ringing agent), ``complete``, ``end_wrapup`` (by the
-    agent holding it) or ``abandon`` (the customer left). A refusal leaves the transaction for
-    the caller to roll back (which drops this process's engine of the workspace)."""
+    agent holding it) or ``abandon`` (the customer left); returns the work it handed out. A
+    refusal leaves the transaction for the caller to roll back (which drops this process's
+    engine of the workspace)."""
     ws = WorkspaceRouting.open(session, publish, now)
     conv_id = str(conversation_id)
     try:
@@ -120,13 +122,16 @@ def act(session: Any, action: str, conversation_id: uuid.UUID, publish: Publish,
         ws.run(getattr(ws.router, action), *args)
     except RoutingError as exc:
         raise _refused(exc) from exc
+    handed = ws.handed()
     ws.close()
+    return handed
 
 
 def transfer(session: Any, conversation_id: uuid.UUID, publish: Publish, *, to_queue: uuid.UUID | None,
-             to_agent: uuid.UUID | None, by_agent: uuid.UUID | None = None, now: float | None = None) -> None:
-    """Move an assigned conversation to another queue, or ring another agent with it (refusals
-    as :func:`act`'s)."""
+             to_agent: uuid.UUID | None, by_agent: uuid.UUID | None = None, now: float | None = None
+             ) -> list[dict[str, Any]]:
+    """Move an assigned conversation to another queue, or ring another agent with it (returns
+    and refuses as :func:`act`)."""
     ws = WorkspaceRouting.open(session, publish, now)
     conv_id = str(conversation_id)
     try:
@@ -135,7 +140,9 @@ def transfer(session: Any, conversation_id: uuid.UUID, publish: Publish, *, to_q
                to_queue=str(to_queue) if to_queue else None, to_agent=str(to_agent) if to_agent else None)
     except RoutingError as exc:
         raise _refused(exc) from exc
+    handed = ws.handed()
     ws.close()
+    return handed
 
 
 def set_presence(session: Any, agent_id: uuid.UUID, presence: str, publish: Publish,

@@ -278,6 +278,21 @@ class WorkspaceRouting:
         self.effects.extend(effects)
         return effects
 
+    def handed(self) -> list[dict[str, Any]]:
+        """Offers and assignments this transaction made that still stand, in the order made."""
+        out, seen = [], set()
+        for effect in self.effects:
+            if not isinstance(effect, fx.Offered | fx.Assigned) or effect.conversation in seen:
+                continue
+            seen.add(effect.conversation)
+            conv = self.router.conversation(self.tenant, effect.conversation)
+            if conv is not None and conv.state in (ConvState.OFFERED, ConvState.ASSIGNED):
+                out.append({"conversation_id": conv.id, "agent_id": conv.agent, "state": conv.state.value,
+                            "channel": conv.channel,
+                            "offer_expires_at": records.moment(conv.until) if conv.state is ConvState.OFFERED
+                            else None})
+        return out
+
     def presence_set(self, agent_id: str) -> None:
         """The agent set their own presence (no effect says so): its time is written too."""
         self.agents_touched.add(agent_id)
