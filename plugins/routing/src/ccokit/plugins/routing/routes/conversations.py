@@ -106,9 +106,9 @@ def _decided(action: Callable[[], Any]) -> Any:
 
 
 def _answered(row: RoutingConversation, action: Callable[[], list[dict[str, Any]]]) -> _Standing:
-    """Decide and commit, then answer the conversation as it now is, with the work handed out."""
+    """Decide and commit, then answer the conversation as it now is (the decision wrote its new
+    values into ``row``), with the work handed out."""
     handed = _decided(action)
-    current().session.refresh(row)
     return _Standing(row, {"handed": handed})
 
 

@@ -33,6 +33,8 @@ from typing import Any
 from sqlalchemy import bindparam, event, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from ccokit.plugins.routing.engine import effects as fx
 from ccokit.plugins.routing.engine.model import Conversation, ConvState
@@ -166,6 +168,10 @@ def _rebuild(session: Session, tenant: str, memory: Mapping[str, Any], now: floa
 
 
 _CAUGHT_UP_COLUMNS = (*_CONVERSATION_COLUMNS, RoutingConversation.ended_at)
+
+
+def _identity(tenant_id: uuid.UUID, conversation_id: uuid.UUID) -> Any:
+    return identity_key(RoutingConversation, (tenant_id, conversation_id))
 
 
 def _catch_up(session: Session, router: Router, tenant: str, changes: tuple[set[str], set[str]],
@@ -349,6 +355,15 @@ class WorkspaceRouting:
             by_shape.setdefault(tuple(sorted(values)), []).append(values)
         for rows in by_shape.values():
             self.session.execute(update(RoutingConversation), rows)
+        # A row the request loaded (the conversation acted on) takes the values just written, so
+        # that answering it needs no read back.
+        loaded = self.session.identity_map
+        for rows in by_shape.values():
+            for values in rows:
+                row = loaded.get(_identity(self.tenant_id, values["id"]))
+                if row is not None:
+                    for name, value in values.items():
+                        set_committed_value(row, name, value)
 
     def _write_agents(self) -> None:
         """Presence and idle time of the agents the decision touched, and when and why presence
