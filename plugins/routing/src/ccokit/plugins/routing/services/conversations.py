@@ -12,6 +12,8 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import select
@@ -23,7 +25,7 @@ from ccokit.plugins.routing.services import hours, records
 from ccokit.plugins.routing.services.messages import Invalid, Message
 from ccokit.plugins.routing.services.peers import PEERS
 from ccokit.plugins.routing.services.workspace_engine import STATE, Publish, WorkspaceRouting, waiting_state
-from ccokit_sdk.models import new_id, tenant_of
+from ccokit_sdk.models import cached_configuration, new_id, tenant_of
 from ccokit_sdk.plugin import encode_public_id
 
 __all__ = [
@@ -55,7 +57,28 @@ def _refused(exc: RoutingError, **values: Any) -> Refused:
     return Refused(Message(_RENAMED.get(exc.key, exc.key), values))
 
 
-def _priority(session: Any, queue: RoutingQueue, data: Mapping[str, Any]) -> tuple[float, str | None]:
+@dataclass(frozen=True, slots=True)
+class _Intake:
+    """What an arrival needs of its queue, as configured."""
+
+    id: uuid.UUID
+    hours: Mapping[str, Any] | None
+    channel_weights: Mapping[str, float]
+    value_weight: float
+
+
+def _intakes(session: Any) -> Mapping[uuid.UUID, _Intake]:
+    """The workspace's open queues (read once per process and configuration version: queues are
+    configuration, and every arrival needs its queue)."""
+    rows = session.scalars(select(RoutingQueue).where(RoutingQueue.archived_at.is_(None)))
+    return MappingProxyType({
+        row.id: _Intake(row.id, row.hours, MappingProxyType(dict(row.channel_weights or {})),
+                        row.value_weight)
+        for row in rows
+    })
+
+
+def _priority(session: Any, queue: _Intake, data: Mapping[str, Any]) -> tuple[float, str | None]:
     """Base priority (tier boost, channel weight, value points, the caller's own) and tier key."""
     boost, tier_key = 0, None
     customer_id = data.get("customer_id")
@@ -75,9 +98,8 @@ def arrive(session: Any, data: Mapping[str, Any], publish: Publish, now: float |
     agent if one can take it. Returns the row and where it stands (position, estimate, and the
     work the decision handed out)."""
     now = time.time() if now is None else now
-    tenant_id = tenant_of(session)
-    queue = session.get(RoutingQueue, (tenant_id, data["queue_id"]))
-    if queue is None or queue.archived_at is not None:
+    queue = cached_configuration(session, "routing.queues", _intakes).get(data["queue_id"])
+    if queue is None:
         unknown = Message("unknown_queue", {"id": encode_public_id("que", data["queue_id"])})
         raise Invalid({"queue_id": [unknown]})
     priority, tier_key = _priority(session, queue, data)
