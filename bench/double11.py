@@ -203,7 +203,7 @@ def engine_alone(tenants: int, agents: int, arrivals: int, rate: float, seed: in
     def note(effects: list[fx.Effect], tenant: int) -> None:
         for e in effects:
             if isinstance(e, fx.Assigned):
-                held.append((now + rng.expovariate(1 / 12.0), tenant, e.conversation))
+                heapq.heappush(held, (now + rng.expovariate(1 / 12.0), tenant, e.conversation))
             elif isinstance(e, fx.Offered):
                 ringing.append((tenant, e.conversation, e.agent))
 
@@ -221,9 +221,8 @@ def engine_alone(tenants: int, agents: int, arrivals: int, rate: float, seed: in
             if conv is not None and conv.state is ConvState.OFFERED and conv.agent == agent_id:
                 action = router.accept if rng.random() < 0.9 else router.decline
                 note(action(tenant_r, conv_id, agent_id, now), tenant_r)
-        held.sort(reverse=True)
-        while held and held[-1][0] <= now:
-            _, tenant_h, conv_id = held.pop()
+        while held and held[0][0] <= now:  # a heap: the driver's own upkeep stays small beside the engine
+            _, tenant_h, conv_id = heapq.heappop(held)
             conv = router.conversation(tenant_h, conv_id)
             if conv is not None and conv.state is ConvState.ASSIGNED:
                 note(router.complete(tenant_h, conv_id, now), tenant_h)
