@@ -224,12 +224,14 @@ class Router:
             agent = t.agents.get(agent_id)
             if agent is None:
                 continue
-            agent.wrapup_until = max(
-                (t.conversations[c].until or 0.0 for c in agent.holding
-                 if t.conversations[c].state is ConvState.WRAP_UP),
-                default=0.0,
-            )
+            agent.wrapup_until = self._wrapup_end(t, agent)
             self._refresh(t, agent, now)
+
+    @staticmethod
+    def _wrapup_end(t: TenantState, agent: Agent) -> float:
+        """When the last wrap-up the agent is in ends (0 when in none)."""
+        return max((t.conversations[c].until or 0.0 for c in agent.holding
+                    if t.conversations[c].state is ConvState.WRAP_UP), default=0.0)
 
     def _forget(self, t: TenantState, conv: Conversation) -> None:
         """Take a live conversation out without deciding anything (its timers go stale)."""
@@ -695,11 +697,7 @@ class Router:
         if conv.customer is not None:
             t.recent[conv.customer] = (agent.id, now)
         if was_wrap_up:
-            agent.wrapup_until = max(
-                (t.conversations[c].until or 0.0 for c in agent.holding
-                 if t.conversations[c].state is ConvState.WRAP_UP),
-                default=0.0,
-            )
+            agent.wrapup_until = self._wrapup_end(t, agent)
         out.append(fx.Ended(conv.id, agent.id, reason))
         self._refresh(t, agent, now)
         self._pull(t, agent, now, out)

@@ -115,8 +115,8 @@ def arrive(session: Any, data: Mapping[str, Any], publish: Publish, now: float |
     ws.created[str(row.id)] = row  # inserted by close() with what the engine decided
     open_now = hours.is_open(queue.hours, now)
     ws.run(ws.router.arrive, records.conversation_of(row, ws.tenant), open_now=open_now)
-    standing = {**waiting_state(ws.router, ws.tenant, str(row.id), now), "handed": ws.handed()}
-    ws.close()
+    standing = waiting_state(ws.router, ws.tenant, str(row.id), now)
+    standing["handed"] = ws.close()
     session.flush()
     return row, standing
 
@@ -144,9 +144,7 @@ def act(session: Any, action: str, conversation_id: uuid.UUID, publish: Publish,
         ws.run(getattr(ws.router, action), *args)
     except RoutingError as exc:
         raise _refused(exc) from exc
-    handed = ws.handed()
-    ws.close()
-    return handed
+    return ws.close()
 
 
 def transfer(session: Any, conversation_id: uuid.UUID, publish: Publish, *, to_queue: uuid.UUID | None,
@@ -162,9 +160,7 @@ def transfer(session: Any, conversation_id: uuid.UUID, publish: Publish, *, to_q
                to_queue=str(to_queue) if to_queue else None, to_agent=str(to_agent) if to_agent else None)
     except RoutingError as exc:
         raise _refused(exc) from exc
-    handed = ws.handed()
-    ws.close()
-    return handed
+    return ws.close()
 
 
 def set_presence(session: Any, agent_id: uuid.UUID, presence: str, publish: Publish,

@@ -128,13 +128,20 @@ _AGENT_COLUMNS = tuple(
 )
 
 
+def _recall_queues(router: Router, tenant: str, memory: Mapping[str, Any]) -> None:
+    """Give each queue its statistics and round robin's place from the state row's memory."""
+    remembered = memory.get("queues") or {}
+    for policy in list(router.queues(tenant)):
+        router.recall_queue(tenant, policy.id, remembered.get(str(policy.id)) or {})
+
+
 def _rebuild(session: Session, tenant: str, memory: Mapping[str, Any], now: float) -> Router:
     """A new engine holding the workspace as its tables record it."""
     router = Router()
     queues = session.scalars(select(RoutingQueue).where(RoutingQueue.archived_at.is_(None))).all()
     for queue in queues:
         router.put_queue(records.policy_of(queue, tenant), now)
-        router.recall_queue(tenant, str(queue.id), (memory.get("queues") or {}).get(str(queue.id)) or {})
+    _recall_queues(router, tenant, memory)
     agents = select(*_AGENT_COLUMNS).order_by(RoutingAgent.created_at, RoutingAgent.member_id)
     for row in session.execute(agents):
         agent = records.agent_of(row, tenant)
@@ -204,8 +211,7 @@ def _catch_up(session: Session, router: Router, tenant: str, changes: tuple[set[
     router.catch_up(tenant, conversations, live, presence, now)
     for customer, agent_id, at in served:
         router.remember_customer(tenant, customer, agent_id, at)
-    for policy in list(router.queues(tenant)):
-        router.recall_queue(tenant, policy.id, (memory.get("queues") or {}).get(str(policy.id)) or {})
+    _recall_queues(router, tenant, memory)
 
 
 class WorkspaceRouting:
@@ -227,7 +233,6 @@ class WorkspaceRouting:
         self.agents_touched: set[str] = set()
         #: Agents whose presence changed in this transaction, and why (``None``: they set it).
         self.presence_changed: dict[str, str | None] = {}
-        self.rebuilt = False
         #: New conversations (ORM rows not added yet): inserted once, with what the engine decided.
         self.created: dict[str, RoutingConversation] = {}
         self._discarded = False
@@ -257,7 +262,6 @@ class WorkspaceRouting:
         ws = cls(session, publish, tenant_id, version, journal,
                  router or _rebuild(session, tenant, memory, now), now)
         if router is None:
-            ws.rebuilt = True
             ws.effects.extend(ws.router.settle(tenant, now))
         return ws
 
@@ -274,7 +278,7 @@ class WorkspaceRouting:
         _take(tenant_id)
         router = _rebuild(session, str(tenant_id), memory, now)
         ws = cls(session, publish, tenant_id, version, journal, router, now)
-        ws.rebuilt = ws.reconfigured = True
+        ws.reconfigured = True
         ws.effects.extend(ws.router.settle(ws.tenant, now))
         return ws
 
@@ -284,7 +288,7 @@ class WorkspaceRouting:
         self.effects.extend(effects)
         return effects
 
-    def handed(self) -> list[dict[str, Any]]:
+    def _handed(self) -> list[dict[str, Any]]:
         """Offers and assignments this transaction made that still stand, in the order made."""
         out, seen = [], set()
         for effect in self.effects:
@@ -304,8 +308,9 @@ class WorkspaceRouting:
         self.agents_touched.add(agent_id)
         self.presence_changed[agent_id] = None
 
-    def close(self) -> None:
-        """Write the effects to the rows, publish them, and save the queues' memory."""
+    def close(self) -> list[dict[str, Any]]:
+        """Write the effects to the rows, publish them, and save the queues' memory; returns
+        the work handed out (:meth:`_handed`)."""
         router, now = self.router, self.now
         finished = {str(c.id): c for c in router.finished}
         router.finished.clear()
@@ -329,11 +334,12 @@ class WorkspaceRouting:
                 case fx.PresenceChanged(reason=reason):
                     self.presence_changed[agent_id] = reason
         if not (self.effects or self.agents_touched or self.reconfigured):
-            return  # a read (or a rebuild with nothing to settle): the tables already say it all
+            return []  # a read (or a rebuild with nothing to settle): the tables already say it all
         self._write_conversations(extra, finished)
         self._write_agents()
         self._publish(finished)
         self._save_state(sorted(extra), sorted(self.agents_touched))
+        return self._handed()
 
     def _conversation(self, conv_id: str, finished: Mapping[str, Conversation]) -> Conversation | None:
         return self.router.conversation(self.tenant, conv_id) or finished.get(conv_id)
@@ -353,12 +359,11 @@ class WorkspaceRouting:
                 self.session.add(row)
                 continue
             by_shape.setdefault(tuple(sorted(values)), []).append(values)
-        for rows in by_shape.values():
-            self.session.execute(update(RoutingConversation), rows)
-        # A row the request loaded (the conversation acted on) takes the values just written, so
-        # that answering it needs no read back.
+        # A row the request loaded (the conversation acted on) takes the values written, so that
+        # answering it needs no read back.
         loaded = self.session.identity_map
         for rows in by_shape.values():
+            self.session.execute(update(RoutingConversation), rows)
             for values in rows:
                 row = loaded.get(_identity(self.tenant_id, values["id"]))
                 if row is not None:
