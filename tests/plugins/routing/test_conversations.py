@@ -11,15 +11,18 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.orm import Session
 
 from ccokit.platform.events.models import OutboxEvent
 from ccokit.platform.events.outbox import publish as outbox_publish
 from ccokit.platform.kernel import current_kernel
 from ccokit.plugins.routing.engine.invariants import violations
+from ccokit.plugins.routing.engine.model import Presence
 from ccokit.plugins.routing.models import RoutingConversation
 from ccokit.plugins.routing.services import conversations, workspace_engine
 from ccokit.plugins.routing.services.workspace_engine import WorkspaceRouting, forget_cached
+from ccokit_sdk.ids import decode_public_id
 from tests.conftest import bearer, issue_token, signup
 from tests.plugins.routing.test_configuration import API, Desk
 
@@ -284,6 +287,93 @@ def test_an_engine_rebuilds_after_a_change_of_configuration_or_too_far_behind(an
     workspace_engine._cache[tenant] = behind
     shop.arrive()
     assert rebuilds == [1, 1]
+
+
+def test_a_thread_waiting_for_the_workspace_takes_the_engine_the_last_one_gives_back(
+        app: Flask, monkeypatch: pytest.MonkeyPatch):
+    """Two threads of one process deciding for one workspace: the second gets the workspace's
+    lock the moment the first commits, before the first has put its engine back in the cache;
+    it waits for that engine instead of rebuilding the whole workspace."""
+    shop = Shop(app, queue={"auto_accept": True}, agents=1, capacity={"chat": 5})
+    shop.presence(shop.agents[0], "online")
+    tenant = shop.tenant.tenant_id
+    rebuilds = _rebuilds(monkeypatch)
+    first_locked = threading.Event()
+    real_lock = workspace_engine._lock
+
+    def lock(session: Any, tenant_id: Any) -> Any:
+        locked = real_lock(session, tenant_id)
+        if threading.current_thread().name == "first":
+            first_locked.set()
+            time.sleep(0.2)  # the second thread now waits for the workspace's lock
+        return locked
+
+    def committed(_session: Any) -> None:  # before any other after-commit handler
+        if threading.current_thread().name == "first":
+            time.sleep(0.3)  # the second thread has the lock now and reaches the cache first
+
+    monkeypatch.setattr(workspace_engine, "_lock", lock)
+    event.listen(Session, "after_commit", committed, insert=True)
+    answers: dict[str, Any] = {}
+
+    def arrive(name: str) -> None:
+        if name == "second":
+            first_locked.wait(5)
+        resp = app.test_client().post(f"{API}/conversations", headers=shop.auth,
+                                      json={"queue_id": shop.queue["id"], "channel": "chat"})
+        answers[name] = (resp.status_code, resp.get_json()["state"])
+
+    threads = [threading.Thread(target=arrive, args=(name,), name=name) for name in ("first", "second")]
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        event.remove(Session, "after_commit", committed)
+    assert answers == {"first": (201, "assigned"), "second": (201, "assigned")}
+    assert rebuilds == []
+    version, router = workspace_engine._cache[tenant]
+    assert sum(len(a.holding) for a in router._tenants[str(tenant)].agents.values()) == 2
+    with current_kernel(app).db.transaction(tenant) as session:
+        assert workspace_engine._lock(session, tenant)[0] == version
+
+
+def test_the_clock_ticks_and_reports_with_one_engine(any_app: Flask, monkeypatch: pytest.MonkeyPatch):
+    """The clock job decides (a ring times out) and then reports the figures in one transaction:
+    the second step goes on with the engine of the first, which is kept after the commit."""
+    shop = Shop(any_app, queue={"ring_s": 10}, agents=1)
+    shop.presence(shop.agents[0], "online")
+    conv = shop.arrive()
+    rebuilds = _rebuilds(monkeypatch)
+    kernel = current_kernel(any_app)
+    with kernel.db.transaction(shop.tenant.tenant_id) as session:
+        def publish(event_type: str, payload: Any) -> Any:
+            return outbox_publish(session, kernel.events, event_type, payload)
+
+        assert conversations.tick(session, publish, now=time.time() + 11) > 0
+        assert conversations.publish_stats(session, publish)
+    assert rebuilds == []
+    assert shop.get(conv)["state"] == "queued"
+    published = [p for t, p in _all_events(shop) if t == "routing.stats"]
+    assert published[-1]["workspace"]["waiting"] == 1
+    assert rebuilds == []
+
+
+def test_an_engine_whose_decision_was_not_written_is_dropped(any_app: Flask, monkeypatch: pytest.MonkeyPatch):
+    """An operation run but never written (the caller committed without closing) leaves the
+    engine ahead of the tables: it is not cached, and the next decision rebuilds from the rows."""
+    shop = Shop(any_app, agents=1)
+    agent = shop.agents[0]
+    shop.presence(agent, "online")
+    tenant = shop.tenant.tenant_id
+    with current_kernel(any_app).db.transaction(tenant) as session:
+        ws = WorkspaceRouting.open(session, lambda *_: None)
+        ws.run(ws.router.set_presence, ws.tenant, str(decode_public_id("mem", agent)), Presence.OFFLINE)
+    assert tenant not in workspace_engine._cache
+    rebuilds = _rebuilds(monkeypatch)
+    assert shop.arrive()["agent_id"] == agent  # still online in the tables
+    assert rebuilds == [1]
 
 
 def test_a_ring_nobody_answers_times_out_on_the_clock(app: Flask):

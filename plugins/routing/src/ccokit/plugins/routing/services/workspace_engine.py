@@ -14,7 +14,10 @@ A routing decision runs inside the transaction of the request (or job) that caus
 3. the operation runs; its effects are written to the conversation and agent rows and published
    as events in the same transaction, and the state row takes the next version, what it
    changed (in the journal) and the queue statistics;
-4. after the commit the engine is cached with its version; after a rollback it is dropped.
+4. after the commit the engine goes back to the process's cache with its version (a thread of
+   the same process waiting for the workspace's lock takes it from there, rather than
+   rebuilding); after a rollback, or with decisions it did not write, it is dropped. A second
+   decision in the same transaction goes on with the same engine.
 
 Nothing lives only in memory: a killed process loses at most a transaction that was never
 acknowledged, and Redis holds none of it. The cost is a row lock per decision of a workspace
@@ -59,7 +62,16 @@ STATE = "engine"
 JOURNAL_LENGTH = 32
 
 _cache: dict[uuid.UUID, tuple[int, Router]] = {}
+#: Workspaces whose engine a transaction of this process has taken and not yet given back.
+_out: set[uuid.UUID] = set()
 _cache_lock = threading.Lock()
+_given_back = threading.Condition(_cache_lock)
+#: How long a decision waits for the engine another thread of the process is giving back.
+#: That thread's transaction has already ended (the waiter holds the workspace's lock), so the
+#: engine comes back within microseconds; the bound only guards against a hook that never ran.
+GIVE_BACK_WAIT_S = 1.0
+#: Session.info key: the workspaces this transaction opened, by tenant id.
+_OPENED = "routing.workspaces"
 
 
 def forget_cached() -> None:
@@ -70,9 +82,51 @@ def forget_cached() -> None:
 
 def _take(tenant_id: uuid.UUID) -> tuple[int, Router] | None:
     """This process's engine of the workspace and its version, taken out of the cache (no other
-    thread of the process may use it until it is put back after a commit)."""
-    with _cache_lock:
+    thread of the process may use it until it is given back after a commit).
+
+    The caller holds the workspace's lock, so a transaction of this process that took the
+    engine before has ended and is about to give it back: wait for it instead of rebuilding
+    (threads of one web process often decide for the same busy workspace one after the other,
+    and a rebuild reads the whole workspace).
+    """
+    with _given_back:
+        _given_back.wait_for(lambda: tenant_id not in _out, timeout=GIVE_BACK_WAIT_S)
+        _out.add(tenant_id)
         return _cache.pop(tenant_id, None)
+
+
+def _give_back(tenant_id: uuid.UUID, entry: tuple[int, Router] | None) -> None:
+    """Put the engine back in the cache after a commit (``None``, dropped: after a rollback)."""
+    with _given_back:
+        _out.discard(tenant_id)
+        if entry is not None:
+            _cache[tenant_id] = entry
+        _given_back.notify_all()
+
+
+def _end_of(session: Session, committed: bool) -> None:
+    """A transaction ended: each engine it used goes back to the cache if the transaction
+    committed what the engine decided, and is dropped otherwise."""
+    opened: dict[uuid.UUID, WorkspaceRouting] = session.info.pop(_OPENED, None) or {}
+    for tenant_id, ws in opened.items():
+        _give_back(tenant_id, (ws.version, ws.router) if committed and not ws.unwritten else None)
+
+
+@event.listens_for(Session, "after_commit")
+def _after_commit(session: Session) -> None:
+    _end_of(session, committed=True)
+
+
+@event.listens_for(Session, "after_rollback")
+def _after_rollback(session: Session) -> None:
+    _end_of(session, committed=False)
+
+
+@event.listens_for(Session, "after_transaction_end")
+def _after_transaction_end(session: Session, transaction: Any) -> None:
+    # A session closed with its transaction open ends it without either event above.
+    if transaction.parent is None and not transaction.nested:
+        _end_of(session, committed=False)
 
 
 def _lock(session: Session, tenant_id: uuid.UUID) -> tuple[int, dict[str, Any], list[Any]]:
@@ -235,9 +289,11 @@ class WorkspaceRouting:
         self.presence_changed: dict[str, str | None] = {}
         #: New conversations (ORM rows not added yet): inserted once, with what the engine decided.
         self.created: dict[str, RoutingConversation] = {}
-        self._discarded = False
-        event.listen(session, "after_commit", self._keep, once=True)
-        event.listen(session, "after_rollback", self._discard, once=True)
+        #: Operations ran that :meth:`close` has not written yet: the engine is then ahead of
+        #: the tables and is dropped at the end of the transaction, whatever it commits.
+        self.unwritten = False
+        # The last one opened in the transaction for this workspace is the one given back.
+        session.info.setdefault(_OPENED, {})[tenant_id] = self
 
     @classmethod
     def open(cls, session: Session, publish: Publish, now: float | None = None) -> WorkspaceRouting:
@@ -248,7 +304,12 @@ class WorkspaceRouting:
         version, memory, journal = _lock(session, tenant_id)
         tenant = str(tenant_id)
         router = None
-        cached = _take(tenant_id)
+        opened = session.info.get(_OPENED, {}).get(tenant_id)
+        if opened is not None and opened.version == version and not opened.unwritten:
+            # This transaction decided for the workspace already (the clock job ticks, then
+            # reports the figures): its engine is the one to go on with.
+            return cls(session, publish, tenant_id, version, journal, opened.router, now)
+        cached = _take(tenant_id) if opened is None else None
         if cached is not None and cached[0] == version:
             router = cached[1]
         elif cached is not None and cached[0] < version:
@@ -263,6 +324,7 @@ class WorkspaceRouting:
                  router or _rebuild(session, tenant, memory, now), now)
         if router is None:
             ws.effects.extend(ws.router.settle(tenant, now))
+            ws.unwritten = bool(ws.effects)
         return ws
 
     @classmethod
@@ -275,15 +337,18 @@ class WorkspaceRouting:
             raise RuntimeError("routing decisions need a tenant-scoped session")
         now = time.time() if now is None else now
         version, memory, journal = _lock(session, tenant_id)
-        _take(tenant_id)
+        if tenant_id not in session.info.get(_OPENED, {}):
+            _take(tenant_id)
         router = _rebuild(session, str(tenant_id), memory, now)
         ws = cls(session, publish, tenant_id, version, journal, router, now)
         ws.reconfigured = True
         ws.effects.extend(ws.router.settle(ws.tenant, now))
+        ws.unwritten = True  # the change of configuration itself is written by close()
         return ws
 
     def run(self, operation: Callable[..., list[fx.Effect]], *args: Any, **kwargs: Any) -> list[fx.Effect]:
         """``operation(*args, now=…)`` of the engine; its effects are recorded for :meth:`close`."""
+        self.unwritten = True
         effects = operation(*args, self.now, **kwargs)
         self.effects.extend(effects)
         return effects
@@ -312,6 +377,7 @@ class WorkspaceRouting:
         """Write the effects to the rows, publish them, and save the queues' memory; returns
         the work handed out (:meth:`_handed`)."""
         router, now = self.router, self.now
+        self.unwritten = False
         finished = {str(c.id): c for c in router.finished}
         router.finished.clear()
         extra: dict[str, dict[str, Any]] = {}
@@ -417,14 +483,6 @@ class WorkspaceRouting:
                     next_deadline=records.moment(self.router.next_deadline()))
             .execution_options(synchronize_session=False)
         )
-
-    def _keep(self, _session: Session) -> None:
-        if not self._discarded:
-            with _cache_lock:
-                _cache[self.tenant_id] = (self.version, self.router)
-
-    def _discard(self, _session: Session) -> None:
-        self._discarded = True
 
 
 def waiting_state(router: Router, tenant: str, conv_id: str, now: float) -> dict[str, Any]:
