@@ -6,10 +6,11 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, exists, func, literal, select, update
+from sqlalchemy import bindparam, delete, exists, func, literal, select, update
 from sqlalchemy.orm import aliased
 
 from ccokit.platform.config import Settings
+from ccokit.tenants import database
 from ccokit.tenants.database import Database
 from ccokit.tenants.errors import TenantContextMissing, TenantMismatch
 from ccokit.tenants.models import Member, Tenant, TenantPlugin
@@ -253,3 +254,34 @@ def test_statements_on_the_table_itself_change_only_the_current_tenants_rows(db:
             session.execute(update(table).values(display_name="x"))
         with pytest.raises(TenantContextMissing):
             session.execute(delete(table))
+
+
+def test_a_statement_on_the_table_by_key_changes_only_the_current_tenants_rows(db: Database) -> None:
+    """An UPDATE of the table itself, executed for many keys at once (routing writes its agents
+    so), given keys of two tenants: only the current tenant's rows change, the first time and
+    once the shape's plan is learnt (one criterion added to the WHERE, no copy of the statement).
+    One whose WHERE reads another table keeps the full traversal."""
+    a = _tenant_with_members(db, "a", 2)
+    b = _tenant_with_members(db, "b", 2)
+    table = Member.__table__
+    keys = {}
+    for tenant in (a, b):
+        with db.transaction(tenant.id) as session:
+            keys[tenant.id] = list(session.scalars(select(Member.id)))
+    by_key = update(table).where(table.c.id == bindparam("key")).values(display_name=bindparam("name"))
+    for round_ in range(2):
+        with db.transaction(b.id) as session:
+            session.execute(by_key, [{"key": key, "name": f"b{round_}"} for key in keys[a.id] + keys[b.id]])
+    assert database._PLANS[database._shape(by_key)] == "dml_criterion"
+    with db.transaction(a.id) as session:
+        assert set(session.scalars(select(Member.display_name))) == {"m0", "m1"}
+    with db.transaction(b.id) as session:
+        assert set(session.scalars(select(Member.display_name))) == {"b1"}
+    tenants = Tenant.__table__
+    from_another = update(table).where(table.c.tenant_id == tenants.c.id, tenants.c.plan == "free").values(
+        display_name="free")
+    with db.transaction(b.id) as session:
+        session.execute(from_another)
+    assert database._PLANS[database._shape(from_another)] == "traverse"
+    with db.transaction(a.id) as session:
+        assert set(session.scalars(select(Member.display_name))) == {"m0", "m1"}

@@ -268,6 +268,21 @@ def _catch_up(session: Session, router: Router, tenant: str, changes: tuple[set[
     _recall_queues(router, tenant, memory)
 
 
+# The statements every decision writes, built once: Core statements on the tables (the session's
+# tenant filter adds its criterion to their WHERE), not ORM bulk updates, which cost several times
+# the round trip here. The agents' ``version`` counts changes of their configuration (If-Match
+# on PATCH), not of presence, so it is left alone.
+_AGENTS, _STATES = RoutingAgent.__table__, RoutingEngineState.__table__
+_AGENT_KEY = (_AGENTS.c.tenant_id == bindparam("t")) & (_AGENTS.c.member_id == bindparam("m"))
+_WRITE_PRESENCE = _AGENTS.update().where(_AGENT_KEY).values(
+    presence=bindparam("presence"), idle_since=bindparam("idle_since"))
+_WRITE_PRESENCE_CHANGE = _AGENTS.update().where(_AGENT_KEY).values(
+    presence_at=bindparam("at"), presence_reason=bindparam("why"))
+_SAVE_STATE = _STATES.update().where(_STATES.c.tenant_id == bindparam("t"), _STATES.c.name == STATE).values(
+    version=bindparam("version"), journal=bindparam("journal"), memory=bindparam("memory"),
+    next_deadline=bindparam("deadline"))
+
+
 class WorkspaceRouting:
     """One workspace's engine for the length of one transaction (see the module docstring).
 
@@ -438,10 +453,7 @@ class WorkspaceRouting:
 
     def _write_agents(self) -> None:
         """Presence and idle time of the agents the decision touched, and when and why presence
-        changed. Core statements scoped to the tenant by hand: the agents' ``version`` counts
-        changes of their configuration (If-Match on PATCH), not of presence."""
-        table = RoutingAgent.__table__
-        where = (table.c.tenant_id == bindparam("t")) & (table.c.member_id == bindparam("m"))
+        changed."""
         rows = []
         for agent_id in sorted(self.agents_touched):
             agent = self.router.agent(self.tenant, agent_id)
@@ -449,13 +461,10 @@ class WorkspaceRouting:
                 rows.append({"t": self.tenant_id, "m": uuid.UUID(agent_id), "presence": agent.presence.value,
                              "idle_since": records.moment(agent.idle_since)})
         if rows:
-            self.session.execute(
-                table.update().where(where).values(presence=bindparam("presence"),
-                                                   idle_since=bindparam("idle_since")), rows)
+            self.session.execute(_WRITE_PRESENCE, rows)
         if self.presence_changed:
             self.session.execute(
-                table.update().where(where).values(presence_at=bindparam("at"),
-                                                   presence_reason=bindparam("why")),
+                _WRITE_PRESENCE_CHANGE,
                 [{"t": self.tenant_id, "m": uuid.UUID(agent_id), "at": records.moment(self.now), "why": why}
                  for agent_id, why in sorted(self.presence_changed.items())],
             )
@@ -476,13 +485,10 @@ class WorkspaceRouting:
         self.journal = [*self.journal, entry][-JOURNAL_LENGTH:]
         memory = {"queues": {str(p.id): self.router.queue_memory(self.tenant, p.id)
                              for p in self.router.queues(self.tenant)}}
-        self.session.execute(
-            update(RoutingEngineState)
-            .where(RoutingEngineState.tenant_id == self.tenant_id, RoutingEngineState.name == STATE)
-            .values(version=self.version, journal=self.journal, memory=memory,
-                    next_deadline=records.moment(self.router.next_deadline()))
-            .execution_options(synchronize_session=False)
-        )
+        self.session.execute(_SAVE_STATE, {
+            "t": self.tenant_id, "version": self.version, "journal": self.journal, "memory": memory,
+            "deadline": records.moment(self.router.next_deadline()),
+        })
 
 
 def waiting_state(router: Router, tenant: str, conv_id: str, now: float) -> dict[str, Any]:
