@@ -256,11 +256,12 @@ def test_statements_on_the_table_itself_change_only_the_current_tenants_rows(db:
             session.execute(delete(table))
 
 
-def test_a_statement_on_the_table_by_key_changes_only_the_current_tenants_rows(db: Database) -> None:
-    """An UPDATE of the table itself, executed for many keys at once (routing writes its agents
-    so), given keys of two tenants: only the current tenant's rows change, the first time and
-    once the shape's plan is learnt (one criterion added to the WHERE, no copy of the statement).
-    One whose WHERE reads another table keeps the full traversal."""
+def test_statements_on_the_table_by_key_read_and_change_only_the_current_tenants_rows(db: Database) -> None:
+    """Statements on the table itself (routing reads and writes its state row and agents so on
+    every decision), given keys of two tenants: an UPDATE executed for many keys at once changes
+    only the current tenant's rows, a SELECT by keys reads only them, the first time and once the
+    shape's plan is learnt (one criterion added to the WHERE, no copy of the statement). One
+    with a subquery keeps the full traversal."""
     a = _tenant_with_members(db, "a", 2)
     b = _tenant_with_members(db, "b", 2)
     table = Member.__table__
@@ -268,20 +269,22 @@ def test_a_statement_on_the_table_by_key_changes_only_the_current_tenants_rows(d
     for tenant in (a, b):
         with db.transaction(tenant.id) as session:
             keys[tenant.id] = list(session.scalars(select(Member.id)))
+    everyone = keys[a.id] + keys[b.id]
     by_key = update(table).where(table.c.id == bindparam("key")).values(display_name=bindparam("name"))
+    read = select(table.c.display_name).where(table.c.id.in_(bindparam("keys", expanding=True)))
     for round_ in range(2):
         with db.transaction(b.id) as session:
-            session.execute(by_key, [{"key": key, "name": f"b{round_}"} for key in keys[a.id] + keys[b.id]])
-    assert database._PLANS[database._shape(by_key)] == "dml_criterion"
+            session.execute(by_key, [{"key": key, "name": f"b{round_}"} for key in everyone])
+            assert set(session.scalars(read, {"keys": everyone})) == {f"b{round_}"}
+    assert database._PLANS[database._shape(by_key)] is table
+    assert database._PLANS[database._shape(read)] is table
     with db.transaction(a.id) as session:
-        assert set(session.scalars(select(Member.display_name))) == {"m0", "m1"}
-    with db.transaction(b.id) as session:
-        assert set(session.scalars(select(Member.display_name))) == {"b1"}
-    tenants = Tenant.__table__
-    from_another = update(table).where(table.c.tenant_id == tenants.c.id, tenants.c.plan == "free").values(
-        display_name="free")
-    with db.transaction(b.id) as session:
-        session.execute(from_another)
-    assert database._PLANS[database._shape(from_another)] == "traverse"
+        assert set(session.scalars(read, {"keys": everyone})) == {"m0", "m1"}
+    nested = update(table).where(table.c.id.in_(select(table.c.id).where(table.c.email == "m0@example.com"))
+                                 ).values(display_name="first")
+    for _ in range(2):
+        with db.transaction(b.id) as session:
+            assert session.execute(nested).rowcount == 1
+    assert database._PLANS[database._shape(nested)] == "traverse"
     with db.transaction(a.id) as session:
         assert set(session.scalars(select(Member.display_name))) == {"m0", "m1"}

@@ -322,17 +322,17 @@ _SHARED = "shared"
 #: ``with_loader_criteria`` alone scopes every tenant table in it: one SELECT of mapped tenant
 #: entities without subqueries or joins, or an UPDATE/DELETE of one without subqueries;
 _LOADER_CRITERIA = "loader_criteria"
-#: an UPDATE or DELETE of a tenant table itself (not a mapped entity) whose WHERE reads no other
-#: table and no subquery: one criterion added to its WHERE, no copy of the whole statement
-#: (routing writes agents and its state row this way on every decision);
-_DML_CRITERION = "dml_criterion"
-#: anything else is traversed every time.
+#: anything else is traversed every time;
 _TRAVERSE = "traverse"
-_PLANS: dict[Any, str] = {}
+#: except a SELECT, UPDATE or DELETE of one tenant table itself (not a mapped entity) without
+#: subqueries or joins, whose plan is that ``Table``: the traversal would add one criterion on it
+#: to the WHERE, and that criterion is added without copying the whole statement (routing reads
+#: and writes its state row and agents so on every decision).
+_PLANS: dict[Any, str | Table] = {}
 _PLANS_LIMIT = 10_000  # shapes are as many as the code has statements; this guards the odd generator
 
 
-def _plan_for(statement: Any, done: _Scoping, mappers: Sequence[Any]) -> str:
+def _plan_for(statement: Any, done: _Scoping, mappers: Sequence[Any]) -> str | Table:
     entity_tables = {m.local_table for m in mappers if issubclass(m.class_, TenantScoped)}
     if not done.tables and not entity_tables:
         return _SHARED
@@ -340,19 +340,9 @@ def _plan_for(statement: Any, done: _Scoping, mappers: Sequence[Any]) -> str:
         return _TRAVERSE
     if all(isinstance(t, Table) and t in entity_tables for t in done.tables):
         return _LOADER_CRITERIA
-    if not mappers and _reads_only_its_table(statement, done):
-        return _DML_CRITERION
+    if not mappers and len(done.tables) == 1 and isinstance(done.tables[0], Table):
+        return done.tables[0]  # one statement, no join (both checked above), one tenant table
     return _TRAVERSE
-
-
-def _reads_only_its_table(statement: Any, done: _Scoping) -> bool:
-    """An UPDATE or DELETE of one tenant ``Table`` without subqueries, whose WHERE names no other
-    table (``UPDATE … FROM`` another is left to the traversal)."""
-    table = getattr(statement, "table", None)
-    if not isinstance(table, Table) or done.selects or done.joins or done.tables != [table]:
-        return False
-    return all(named is table for criterion in statement._where_criteria
-               for named in _tables_named_in(criterion))
 
 
 def _shape(statement: Any) -> Any:
@@ -384,11 +374,11 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
     if plan == _SHARED and not any(m.relationships for m in mappers):
         state.statement = statement
         return  # no relationship a tenant row could be loaded through either
-    if plan == _DML_CRITERION:
+    if isinstance(plan, Table):
         if tenant_id is None:
             raise TenantContextMissing("a query on a tenant table needs a tenant context")
         # No mapped entity in it: the loader criteria would have nothing to act on.
-        state.statement = statement.where(statement.table.c.tenant_id == tenant_id)
+        state.statement = statement.where(plan.c.tenant_id == tenant_id)
         return
     if tenant_id is not None:
         statement = statement.options(

@@ -129,22 +129,43 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
         _end_of(session, committed=False)
 
 
+# What every decision reads, built once: Core statements on the tables (the session's tenant
+# filter adds its criterion to their WHERE); building them and going through the ORM's result
+# machinery for each decision cost more than the round trips.
+_CONVERSATIONS = RoutingConversation.__table__
+_AGENTS, _STATES = RoutingAgent.__table__, RoutingEngineState.__table__
+_LOCK = select(_STATES.c.version, _STATES.c.memory, _STATES.c.journal).where(
+    _STATES.c.tenant_id == bindparam("t"), _STATES.c.name == STATE).with_for_update()
+#: What a rebuild reads of each live conversation (what :func:`records.conversation_of` uses).
+_CONVERSATION_COLUMNS = tuple(_CONVERSATIONS.c[name] for name in (
+    "id", "queue_id", "channel", "state", "skills", "language", "customer_id", "agent_id", "stage",
+    "declined_by", "return_queue_id", "arrived_at", "queued_at", "offer_expires_at", "answered_at",
+    "assigned_at", "wrapup_until", "priority", "estimate_s",
+))
+_AGENT_COLUMNS = tuple(_AGENTS.c[name] for name in (
+    "member_id", "skills", "languages", "capacity", "groups", "presence", "idle_since", "presence_at",
+))
+_EVERY_AGENT = select(*_AGENT_COLUMNS).order_by(_AGENTS.c.created_at, _AGENTS.c.member_id)
+_LIVE = select(*_CONVERSATION_COLUMNS).where(_CONVERSATIONS.c.state.in_(LIVE_STATES)).order_by(
+    _CONVERSATIONS.c.arrived_at, _CONVERSATIONS.c.id)
+#: The conversations and agents a catch-up reads back, by id.
+_CONVERSATIONS_BY_ID = select(*_CONVERSATION_COLUMNS, _CONVERSATIONS.c.ended_at).where(
+    _CONVERSATIONS.c.id.in_(bindparam("ids", expanding=True))).order_by(
+    _CONVERSATIONS.c.arrived_at, _CONVERSATIONS.c.id)
+_AGENTS_BY_ID = select(*_AGENT_COLUMNS).where(_AGENTS.c.member_id.in_(bindparam("ids", expanding=True)))
+
+
 def _lock(session: Session, tenant_id: uuid.UUID) -> tuple[int, dict[str, Any], list[Any]]:
     """Lock the workspace's state row (created on first use); returns its version, memory and
     journal."""
-    query = (
-        select(RoutingEngineState.version, RoutingEngineState.memory, RoutingEngineState.journal)
-        .where(RoutingEngineState.tenant_id == tenant_id, RoutingEngineState.name == STATE)
-        .with_for_update()
-    )
-    row = session.execute(query).first()
+    row = session.execute(_LOCK, {"t": tenant_id}).first()
     if row is None:
         try:
             with session.begin_nested():
                 session.add(RoutingEngineState(name=STATE, version=0, memory={}, journal=[]))
         except IntegrityError:
             pass  # another transaction created it first; its lock is what we wait for now
-        row = session.execute(query).one()
+        row = session.execute(_LOCK, {"t": tenant_id}).one()
     return int(row[0]), dict(row[1] or {}), list(row[2] or [])
 
 
@@ -165,23 +186,6 @@ def _changes_since(journal: list[Any], since: int, version: int) -> tuple[set[st
     return conversations, agents
 
 
-#: What a rebuild reads of each live conversation (what :func:`records.conversation_of` uses).
-_CONVERSATION_COLUMNS = tuple(
-    getattr(RoutingConversation, name) for name in (
-        "id", "queue_id", "channel", "state", "skills", "language", "customer_id", "agent_id", "stage",
-        "declined_by", "return_queue_id", "arrived_at", "queued_at", "offer_expires_at", "answered_at",
-        "assigned_at", "wrapup_until", "priority", "estimate_s",
-    )
-)
-
-
-_AGENT_COLUMNS = tuple(
-    getattr(RoutingAgent, name) for name in (
-        "member_id", "skills", "languages", "capacity", "groups", "presence", "idle_since", "presence_at",
-    )
-)
-
-
 def _recall_queues(router: Router, tenant: str, memory: Mapping[str, Any]) -> None:
     """Give each queue its statistics and round robin's place from the state row's memory."""
     remembered = memory.get("queues") or {}
@@ -196,20 +200,14 @@ def _rebuild(session: Session, tenant: str, memory: Mapping[str, Any], now: floa
     for queue in queues:
         router.put_queue(records.policy_of(queue, tenant), now)
     _recall_queues(router, tenant, memory)
-    agents = select(*_AGENT_COLUMNS).order_by(RoutingAgent.created_at, RoutingAgent.member_id)
-    for row in session.execute(agents):
+    for row in session.execute(_EVERY_AGENT):
         agent = records.agent_of(row, tenant)
         idle_since = agent.idle_since
         router.put_agent(agent, now)
         agent.idle_since = idle_since
     # Plain rows, not ORM objects: a workspace with a backlog restores hundreds of conversations
-    # per rebuild, and building an object for each cost most of it. (Selecting the model's
-    # attributes keeps the session's tenant filter.)
-    live = session.execute(
-        select(*_CONVERSATION_COLUMNS).where(RoutingConversation.state.in_(LIVE_STATES))
-        .order_by(RoutingConversation.arrived_at, RoutingConversation.id)
-    )
-    for row in live:
+    # per rebuild, and building an object for each cost most of it.
+    for row in session.execute(_LIVE):
         conv = records.conversation_of(row, tenant)
         router.restore(conv, now)
         if conv.customer is not None and conv.agent is not None and conv.assigned_at is not None:
@@ -228,9 +226,6 @@ def _rebuild(session: Session, tenant: str, memory: Mapping[str, Any], now: floa
     return router
 
 
-_CAUGHT_UP_COLUMNS = (*_CONVERSATION_COLUMNS, RoutingConversation.ended_at)
-
-
 def _identity(tenant_id: uuid.UUID, conversation_id: uuid.UUID) -> Any:
     return identity_key(RoutingConversation, (tenant_id, conversation_id))
 
@@ -242,11 +237,7 @@ def _catch_up(session: Session, router: Router, tenant: str, changes: tuple[set[
     live: list[Conversation] = []
     served: list[tuple[str, str, float]] = []
     if conversations:
-        ids = [uuid.UUID(c) for c in conversations]
-        rows = session.execute(
-            select(*_CAUGHT_UP_COLUMNS).where(RoutingConversation.id.in_(ids))
-            .order_by(RoutingConversation.arrived_at, RoutingConversation.id)
-        )
+        rows = session.execute(_CONVERSATIONS_BY_ID, {"ids": [uuid.UUID(c) for c in conversations]})
         for row in rows:
             if row.state in LIVE_STATES:
                 conv = records.conversation_of(row, tenant)
@@ -257,9 +248,7 @@ def _catch_up(session: Session, router: Router, tenant: str, changes: tuple[set[
                 served.append((str(row.customer_id), str(row.agent_id), records.epoch(row.ended_at) or now))
     presence = []
     if agents:
-        rows = session.execute(select(*_AGENT_COLUMNS).where(
-            RoutingAgent.member_id.in_([uuid.UUID(a) for a in agents])))
-        for row in rows:
+        for row in session.execute(_AGENTS_BY_ID, {"ids": [uuid.UUID(a) for a in agents]}):
             agent = records.agent_of(row, tenant)
             presence.append((agent.id, agent.presence, agent.idle_since))
     router.catch_up(tenant, conversations, live, presence, now)
@@ -268,11 +257,9 @@ def _catch_up(session: Session, router: Router, tenant: str, changes: tuple[set[
     _recall_queues(router, tenant, memory)
 
 
-# The statements every decision writes, built once: Core statements on the tables (the session's
-# tenant filter adds its criterion to their WHERE), not ORM bulk updates, which cost several times
-# the round trip here. The agents' ``version`` counts changes of their configuration (If-Match
-# on PATCH), not of presence, so it is left alone.
-_AGENTS, _STATES = RoutingAgent.__table__, RoutingEngineState.__table__
+# What every decision writes, built once, as Core statements like the reads above. The agents'
+# ``version`` counts changes of their configuration (If-Match on PATCH), not of presence, so it
+# is left alone.
 _AGENT_KEY = (_AGENTS.c.tenant_id == bindparam("t")) & (_AGENTS.c.member_id == bindparam("m"))
 _WRITE_PRESENCE = _AGENTS.update().where(_AGENT_KEY).values(
     presence=bindparam("presence"), idle_since=bindparam("idle_since"))
