@@ -33,7 +33,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from sqlalchemy import bindparam, event, select, update
+from sqlalchemy import bindparam, event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
@@ -260,6 +260,9 @@ def _catch_up(session: Session, router: Router, tenant: str, changes: tuple[set[
 # What every decision writes, built once, as Core statements like the reads above. The agents'
 # ``version`` counts changes of their configuration (If-Match on PATCH), not of presence, so it
 # is left alone.
+#: A conversation's row by its key; the columns it sets are the keys of the values given.
+_WRITE_CONVERSATION = _CONVERSATIONS.update().where(
+    _CONVERSATIONS.c.tenant_id == bindparam("key_tenant"), _CONVERSATIONS.c.id == bindparam("key_id"))
 _AGENT_KEY = (_AGENTS.c.tenant_id == bindparam("t")) & (_AGENTS.c.member_id == bindparam("m"))
 _WRITE_PRESENCE = _AGENTS.update().where(_AGENT_KEY).values(
     presence=bindparam("presence"), idle_since=bindparam("idle_since"))
@@ -431,7 +434,11 @@ class WorkspaceRouting:
         # answering it needs no read back.
         loaded = self.session.identity_map
         for rows in by_shape.values():
-            self.session.execute(update(RoutingConversation), rows)
+            self.session.execute(_WRITE_CONVERSATION, [
+                {"key_tenant": self.tenant_id, "key_id": values["id"],
+                 **{name: value for name, value in values.items() if name not in ("id", "tenant_id")}}
+                for values in rows
+            ])
             for values in rows:
                 row = loaded.get(_identity(self.tenant_id, values["id"]))
                 if row is not None:
