@@ -114,7 +114,8 @@ class Router:
             if agent.presence is Presence.ONLINE:
                 agent.idle_since = now
             t.agents[agent.id] = agent
-            t.order[agent.id] = len(t.order) if not t.order else max(t.order.values()) + 1
+            t.order[agent.id] = t.joined
+            t.joined += 1
             known = agent
         else:
             known.skills, known.languages = dict(agent.skills), agent.languages

@@ -34,6 +34,7 @@ class TenantState:
     queues: dict[Hashable, QueueState] = field(default_factory=dict)
     agents: dict[Hashable, Agent] = field(default_factory=dict)
     order: dict[Hashable, int] = field(default_factory=dict)  # agents in the order they joined
+    joined: int = 0  # agents that ever joined: the next one's place in ``order``
     ready: dict[Hashable, Agent] = field(default_factory=dict)
     conversations: dict[Hashable, Conversation] = field(default_factory=dict)  # live ones
     recent: dict[Hashable, tuple[Hashable, float]] = field(default_factory=dict)  # customer -> agent, when
