@@ -376,6 +376,27 @@ def test_an_engine_whose_decision_was_not_written_is_dropped(any_app: Flask, mon
     assert rebuilds == [1]
 
 
+def test_an_engine_taken_by_a_transaction_that_failed_before_deciding_is_given_back(
+        any_app: Flask, monkeypatch: pytest.MonkeyPatch):
+    """A rebuild that fails (the database went away mid-read) still gives the workspace back at
+    the end of its transaction: the next decision in the process does not wait for it."""
+    shop = Shop(any_app, agents=1)
+    shop.presence(shop.agents[0], "online")
+    tenant = shop.tenant.tenant_id
+    forget_cached()
+
+    def broken(*_: Any) -> Any:
+        raise RuntimeError("connection lost")
+
+    monkeypatch.setattr(workspace_engine, "_rebuild", broken)
+    with pytest.raises(RuntimeError), current_kernel(any_app).db.transaction(tenant) as session:
+        WorkspaceRouting.open(session, lambda *_: None)
+    assert tenant not in workspace_engine._out
+    monkeypatch.undo()
+    assert shop.arrive()["state"] == "offered"
+    assert tenant not in workspace_engine._out
+
+
 def test_a_ring_nobody_answers_times_out_on_the_clock(app: Flask):
     shop = Shop(app, queue={"ring_s": 10}, agents=1)
     agent = shop.agents[0]

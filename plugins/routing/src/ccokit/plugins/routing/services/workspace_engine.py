@@ -70,7 +70,8 @@ _given_back = threading.Condition(_cache_lock)
 #: That thread's transaction has already ended (the waiter holds the workspace's lock), so the
 #: engine comes back within microseconds; the bound only guards against a hook that never ran.
 GIVE_BACK_WAIT_S = 1.0
-#: Session.info key: the workspaces this transaction opened, by tenant id.
+#: Session.info key: the workspaces whose engine this transaction took, by tenant id, with the
+#: last :class:`WorkspaceRouting` opened on it (``None`` until one is).
 _OPENED = "routing.workspaces"
 
 
@@ -80,18 +81,24 @@ def forget_cached() -> None:
         _cache.clear()
 
 
-def _take(tenant_id: uuid.UUID) -> tuple[int, Router] | None:
-    """This process's engine of the workspace and its version, taken out of the cache (no other
-    thread of the process may use it until it is given back after a commit).
+def _take(session: Session, tenant_id: uuid.UUID) -> tuple[int, Router] | None:
+    """This process's engine of the workspace and its version, taken out of the cache for the
+    session's transaction (no other thread of the process may use it until the transaction
+    ends and gives it back); ``None`` if the transaction has it already.
 
     The caller holds the workspace's lock, so a transaction of this process that took the
     engine before has ended and is about to give it back: wait for it instead of rebuilding
     (threads of one web process often decide for the same busy workspace one after the other,
     and a rebuild reads the whole workspace).
     """
+    taken: dict[uuid.UUID, WorkspaceRouting | None] = session.info.setdefault(_OPENED, {})
+    if tenant_id in taken:
+        return None
     with _given_back:
         _given_back.wait_for(lambda: tenant_id not in _out, timeout=GIVE_BACK_WAIT_S)
         _out.add(tenant_id)
+        # Given back at the end of the transaction whatever happens before the workspace is open.
+        taken[tenant_id] = None
         return _cache.pop(tenant_id, None)
 
 
@@ -107,9 +114,10 @@ def _give_back(tenant_id: uuid.UUID, entry: tuple[int, Router] | None) -> None:
 def _end_of(session: Session, committed: bool) -> None:
     """A transaction ended: each engine it used goes back to the cache if the transaction
     committed what the engine decided, and is dropped otherwise."""
-    opened: dict[uuid.UUID, WorkspaceRouting] = session.info.pop(_OPENED, None) or {}
+    opened: dict[uuid.UUID, WorkspaceRouting | None] = session.info.pop(_OPENED, None) or {}
     for tenant_id, ws in opened.items():
-        _give_back(tenant_id, (ws.version, ws.router) if committed and not ws.unwritten else None)
+        kept = ws is not None and committed and not ws.unwritten
+        _give_back(tenant_id, (ws.version, ws.router) if kept else None)  # type: ignore[union-attr]
 
 
 @event.listens_for(Session, "after_commit")
@@ -314,7 +322,7 @@ class WorkspaceRouting:
             # This transaction decided for the workspace already (the clock job ticks, then
             # reports the figures): its engine is the one to go on with.
             return cls(session, publish, tenant_id, version, journal, opened.router, now)
-        cached = _take(tenant_id) if opened is None else None
+        cached = _take(session, tenant_id)
         if cached is not None and cached[0] == version:
             router = cached[1]
         elif cached is not None and cached[0] < version:
@@ -342,8 +350,7 @@ class WorkspaceRouting:
             raise RuntimeError("routing decisions need a tenant-scoped session")
         now = time.time() if now is None else now
         version, memory, journal = _lock(session, tenant_id)
-        if tenant_id not in session.info.get(_OPENED, {}):
-            _take(tenant_id)
+        _take(session, tenant_id)
         router = _rebuild(session, str(tenant_id), memory, now)
         ws = cls(session, publish, tenant_id, version, journal, router, now)
         ws.reconfigured = True
