@@ -397,6 +397,40 @@ def test_an_engine_taken_by_a_transaction_that_failed_before_deciding_is_given_b
     assert tenant not in workspace_engine._out
 
 
+def test_savepoints_neither_give_the_engine_back_early_nor_keep_what_they_lost(any_app: Flask):
+    """A savepoint released after a decision is not the end of the transaction: the engine stays
+    the transaction's. A savepoint rolled back after a decision may have taken its writes with
+    it: the engine is dropped even though the transaction commits."""
+    shop = Shop(any_app, agents=1)
+    agent = shop.agents[0]
+    engine_id = str(decode_public_id("mem", agent))
+    shop.presence(agent, "online")
+    tenant = shop.tenant.tenant_id
+    db = current_kernel(any_app).db
+    session = db.session(tenant)
+    try:
+        ws = WorkspaceRouting.open(session, lambda *_: None)
+        ws.run(ws.router.set_presence, ws.tenant, engine_id, Presence.OFFLINE)
+        ws.close()
+        with session.begin_nested():
+            pass
+        assert tenant not in workspace_engine._cache
+        session.rollback()  # the request failed after deciding
+    finally:
+        session.close()
+    assert tenant not in workspace_engine._cache
+    ringing = shop.arrive()
+    assert ringing["agent_id"] == agent  # still online: the rolled back decision is not remembered
+    with db.transaction(tenant) as session:
+        savepoint = session.begin_nested()
+        ws = WorkspaceRouting.open(session, lambda *_: None)
+        ws.run(ws.router.set_presence, ws.tenant, engine_id, Presence.OFFLINE)
+        ws.close()
+        savepoint.rollback()
+    assert tenant not in workspace_engine._cache
+    assert shop.act(ringing, "accept", agent)["state"] == "assigned"  # the offer still rings
+
+
 def test_a_ring_nobody_answers_times_out_on_the_clock(app: Flask):
     shop = Shop(app, queue={"ring_s": 10}, agents=1)
     agent = shop.agents[0]

@@ -116,17 +116,25 @@ def _end_of(session: Session, committed: bool) -> None:
     committed what the engine decided, and is dropped otherwise."""
     opened: dict[uuid.UUID, WorkspaceRouting | None] = session.info.pop(_OPENED, None) or {}
     for tenant_id, ws in opened.items():
-        kept = ws is not None and committed and not ws.unwritten
+        kept = ws is not None and committed and ws.in_step
         _give_back(tenant_id, (ws.version, ws.router) if kept else None)  # type: ignore[union-attr]
 
 
 @event.listens_for(Session, "after_commit")
 def _after_commit(session: Session) -> None:
-    _end_of(session, committed=True)
+    if not session.in_nested_transaction():  # a savepoint released: the transaction goes on
+        _end_of(session, committed=True)
 
 
 @event.listens_for(Session, "after_rollback")
 def _after_rollback(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A savepoint rolled back: what the engines decided inside it may be gone from the
+        # tables while the transaction goes on, so they are dropped when it ends.
+        for ws in (session.info.get(_OPENED) or {}).values():
+            if ws is not None:
+                ws.savepoint_lost = True
+        return
     _end_of(session, committed=False)
 
 
@@ -305,8 +313,16 @@ class WorkspaceRouting:
         #: Operations ran that :meth:`close` has not written yet: the engine is then ahead of
         #: the tables and is dropped at the end of the transaction, whatever it commits.
         self.unwritten = False
+        #: A savepoint rolled back after this was opened: the engine may hold decisions the
+        #: tables lost, and is dropped at the end of the transaction.
+        self.savepoint_lost = False
         # The last one opened in the transaction for this workspace is the one given back.
         session.info.setdefault(_OPENED, {})[tenant_id] = self
+
+    @property
+    def in_step(self) -> bool:
+        """Whether the engine holds exactly what this transaction has written (so far)."""
+        return not (self.unwritten or self.savepoint_lost)
 
     @classmethod
     def open(cls, session: Session, publish: Publish, now: float | None = None) -> WorkspaceRouting:
@@ -318,7 +334,7 @@ class WorkspaceRouting:
         tenant = str(tenant_id)
         router = None
         opened = session.info.get(_OPENED, {}).get(tenant_id)
-        if opened is not None and opened.version == version and not opened.unwritten:
+        if opened is not None and opened.version == version and opened.in_step:
             # This transaction decided for the workspace already (the clock job ticks, then
             # reports the figures): its engine is the one to go on with.
             return cls(session, publish, tenant_id, version, journal, opened.router, now)
