@@ -274,9 +274,11 @@ def run_and_report(
     print(json.dumps(figures))
 
 
-def signup(url: str, slug: str) -> dict[str, Any]:
-    """Sign a workspace up over HTTP; its answer (tenant, owner, client with its secret)."""
-    resp = httpx.post(f"{url}/api/v1/signup", timeout=60, json={
+def signup(url: str, slug: str, http: httpx.Client | None = None) -> dict[str, Any]:
+    """Sign a workspace up over HTTP; its answer (tenant, owner, client with its secret).
+    ``http`` sends it instead of a new connection (an app in this process, through
+    ``httpx.WSGITransport``)."""
+    resp = (http or httpx).post(f"{url}/api/v1/signup", timeout=60, json={
         "name": f"Bench {slug}", "slug": slug, "owner_email": f"owner@{slug}.example",
         "owner_password": PASSWORD,
     })
@@ -285,10 +287,12 @@ def signup(url: str, slug: str) -> dict[str, Any]:
     return dict(resp.json())
 
 
-def issue_token(url: str, signup: dict[str, Any], scopes: Sequence[str] | None = None) -> str:
-    """A client-credentials token of the sign-up's client (every scope of it by default)."""
+def issue_token(url: str, signup: dict[str, Any], scopes: Sequence[str] | None = None,
+                http: httpx.Client | None = None) -> str:
+    """A client-credentials token of the sign-up's client (every scope of it by default; ``http``
+    as for :func:`signup`)."""
     client = signup["client"]
-    resp = httpx.post(
+    resp = (http or httpx).post(
         f"{url}/oauth/token", auth=(client["client_id"], client["client_secret"]), timeout=30,
         data={"grant_type": "client_credentials", "scope": " ".join(scopes or client["scopes"])},
     )

@@ -38,7 +38,6 @@ auth, superuser ``postgres``); no Redis. From the repository root:
 from __future__ import annotations
 
 import argparse
-import base64
 import contextlib
 import gc
 import random
@@ -49,8 +48,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
+from flask import Flask
 from flask.testing import FlaskClient
-from harness import PASSWORD, database, environment, pct, roles, run_and_report
+from harness import PASSWORD, database, environment, issue_token, pct, roles, run_and_report, signup
 
 from ccokit.platform.app import create_app
 from ccokit.platform.config import load_settings
@@ -58,10 +59,15 @@ from ccokit.platform.kernel import current_kernel
 from ccokit.plugins.routing.services import workspace_engine
 
 API = "/api/v1/routing"
+IN_PROCESS = "https://ccokit.in-process"  # the app in this process, through httpx.WSGITransport
 ROUTING_SCOPES = ("routing:write", "routing:agent", "routing:read")
 WARM_UP = 50  # conversations per mode before the first round
 SETTLE = 5  # untimed conversations at the start of each round (catching up on the other mode)
 MODES = {"one_process": 1, "two_processes": 2}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def call(client: FlaskClient, method: str, path: str, body: Any = None, headers: dict[str, str] | None = None,
@@ -72,23 +78,12 @@ def call(client: FlaskClient, method: str, path: str, body: Any = None, headers:
     return dict(resp.get_json() or {})
 
 
-def token(client: FlaskClient, answer: dict[str, Any], scopes: tuple[str, ...] | list[str]) -> dict[str, str]:
-    """The bearer header of a client-credentials token of the sign-up's client."""
-    c = answer["client"]
-    basic = base64.b64encode(f"{c['client_id']}:{c['client_secret']}".encode()).decode()
-    resp = client.post("/oauth/token", data={"grant_type": "client_credentials", "scope": " ".join(scopes)},
-                       headers={"Authorization": f"Basic {basic}"})
-    if resp.status_code != 200:
-        raise RuntimeError(f"POST /oauth/token: {resp.status_code} {resp.get_data(as_text=True)[:500]}")
-    return {"Authorization": f"Bearer {resp.get_json()['access_token']}"}
-
-
-def workspace(client: FlaskClient, slug: str, agents: int) -> tuple[dict[str, str], str]:
+def workspace(app: Flask, client: FlaskClient, slug: str, agents: int) -> tuple[dict[str, str], str]:
     """Sign a workspace up and staff it through the API; a routing token's header and the queue."""
-    answer = call(client, "POST", "/api/v1/signup", {
-        "name": f"Bench {slug}", "slug": slug, "owner_email": f"owner@{slug}.example",
-        "owner_password": PASSWORD})
-    admin = token(client, answer, answer["client"]["scopes"])
+    with httpx.Client(transport=httpx.WSGITransport(app=app)) as http:
+        answer = signup(IN_PROCESS, slug, http)
+        admin = bearer(issue_token(IN_PROCESS, answer, http=http))
+        routing = bearer(issue_token(IN_PROCESS, answer, ROUTING_SCOPES, http=http))
     queue = call(client, "POST", f"{API}/queues", {"name": "店铺咨询"}, admin)
     if queue["auto_accept"]:
         raise RuntimeError("the queue accepts offers by itself: accept would not be measured")
@@ -98,7 +93,7 @@ def workspace(client: FlaskClient, slug: str, agents: int) -> tuple[dict[str, st
             "password": PASSWORD}, admin)["id"]
         call(client, "POST", f"{API}/agents", {"id": member, "capacity": {"chat": 3}}, admin)
         call(client, "PUT", f"{API}/agents/{member}/presence", {"presence": "online"}, admin)
-    return token(client, answer, ROUTING_SCOPES), queue["id"]
+    return routing, queue["id"]
 
 
 class Processes:
@@ -152,7 +147,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         app = create_app(load_settings(env))
         stack.callback(current_kernel(app).db.dispose)
         client = app.test_client()
-        auth, queue = workspace(client, f"rc{run_id[:6]}", args.agents)
+        auth, queue = workspace(app, client, f"rc{run_id[:6]}", args.agents)
         processes = {mode: Processes(count, seed=7 + count) for mode, count in MODES.items()}
         for procs in processes.values():
             conversations(client, auth, queue, procs, WARM_UP)

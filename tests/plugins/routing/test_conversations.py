@@ -301,8 +301,8 @@ def test_a_thread_waiting_for_the_workspace_takes_the_engine_the_last_one_gives_
     first_locked = threading.Event()
     real_lock = workspace_engine._lock
 
-    def lock(session: Any, tenant_id: Any) -> Any:
-        locked = real_lock(session, tenant_id)
+    def lock(session: Any) -> Any:
+        locked = real_lock(session)
         if threading.current_thread().name == "first":
             first_locked.set()
             time.sleep(0.2)  # the second thread now waits for the workspace's lock
@@ -336,7 +336,7 @@ def test_a_thread_waiting_for_the_workspace_takes_the_engine_the_last_one_gives_
     version, router = workspace_engine._cache[tenant]
     assert sum(len(a.holding) for a in router._tenants[str(tenant)].agents.values()) == 2
     with current_kernel(app).db.transaction(tenant) as session:
-        assert workspace_engine._lock(session, tenant)[0] == version
+        assert workspace_engine._lock(session)[0] == version
 
 
 def test_the_clock_ticks_and_reports_with_one_engine(any_app: Flask, monkeypatch: pytest.MonkeyPatch):

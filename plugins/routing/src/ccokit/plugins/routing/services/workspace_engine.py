@@ -134,24 +134,23 @@ def _after_rollback(session: Session) -> None:
         for ws in (session.info.get(_OPENED) or {}).values():
             if ws is not None:
                 ws.savepoint_lost = True
-        return
-    _end_of(session, committed=False)
 
 
 @event.listens_for(Session, "after_transaction_end")
 def _after_transaction_end(session: Session, transaction: Any) -> None:
-    # A session closed with its transaction open ends it without either event above.
+    # The end of a transaction that did not commit (rolled back, or closed while open); after a
+    # commit the engines were given back already.
     if transaction.parent is None and not transaction.nested:
         _end_of(session, committed=False)
 
 
-# What every decision reads, built once: Core statements on the tables (the session's tenant
-# filter adds its criterion to their WHERE); building them and going through the ORM's result
-# machinery for each decision cost more than the round trips.
+# What every decision reads, built once: Core statements on the tables, scoped to the workspace
+# by the session's tenant filter (which adds its one criterion to their WHERE); building them
+# and going through the ORM's result machinery for each decision cost more than the round trips.
 _CONVERSATIONS = RoutingConversation.__table__
 _AGENTS, _STATES = RoutingAgent.__table__, RoutingEngineState.__table__
 _LOCK = select(_STATES.c.version, _STATES.c.memory, _STATES.c.journal).where(
-    _STATES.c.tenant_id == bindparam("t"), _STATES.c.name == STATE).with_for_update()
+    _STATES.c.name == STATE).with_for_update()
 #: What a rebuild reads of each live conversation (what :func:`records.conversation_of` uses).
 _CONVERSATION_COLUMNS = tuple(_CONVERSATIONS.c[name] for name in (
     "id", "queue_id", "channel", "state", "skills", "language", "customer_id", "agent_id", "stage",
@@ -171,17 +170,17 @@ _CONVERSATIONS_BY_ID = select(*_CONVERSATION_COLUMNS, _CONVERSATIONS.c.ended_at)
 _AGENTS_BY_ID = select(*_AGENT_COLUMNS).where(_AGENTS.c.member_id.in_(bindparam("ids", expanding=True)))
 
 
-def _lock(session: Session, tenant_id: uuid.UUID) -> tuple[int, dict[str, Any], list[Any]]:
-    """Lock the workspace's state row (created on first use); returns its version, memory and
-    journal."""
-    row = session.execute(_LOCK, {"t": tenant_id}).first()
+def _lock(session: Session) -> tuple[int, dict[str, Any], list[Any]]:
+    """Lock the state row of the session's workspace (created on first use); returns its version,
+    memory and journal."""
+    row = session.execute(_LOCK).first()
     if row is None:
         try:
             with session.begin_nested():
                 session.add(RoutingEngineState(name=STATE, version=0, memory={}, journal=[]))
         except IntegrityError:
             pass  # another transaction created it first; its lock is what we wait for now
-        row = session.execute(_LOCK, {"t": tenant_id}).one()
+        row = session.execute(_LOCK).one()
     return int(row[0]), dict(row[1] or {}), list(row[2] or [])
 
 
@@ -277,14 +276,13 @@ def _catch_up(session: Session, router: Router, tenant: str, changes: tuple[set[
 # ``version`` counts changes of their configuration (If-Match on PATCH), not of presence, so it
 # is left alone.
 #: A conversation's row by its key; the columns it sets are the keys of the values given.
-_WRITE_CONVERSATION = _CONVERSATIONS.update().where(
-    _CONVERSATIONS.c.tenant_id == bindparam("key_tenant"), _CONVERSATIONS.c.id == bindparam("key_id"))
-_AGENT_KEY = (_AGENTS.c.tenant_id == bindparam("t")) & (_AGENTS.c.member_id == bindparam("m"))
+_WRITE_CONVERSATION = _CONVERSATIONS.update().where(_CONVERSATIONS.c.id == bindparam("key_id"))
+_AGENT_KEY = _AGENTS.c.member_id == bindparam("m")
 _WRITE_PRESENCE = _AGENTS.update().where(_AGENT_KEY).values(
     presence=bindparam("presence"), idle_since=bindparam("idle_since"))
 _WRITE_PRESENCE_CHANGE = _AGENTS.update().where(_AGENT_KEY).values(
     presence_at=bindparam("at"), presence_reason=bindparam("why"))
-_SAVE_STATE = _STATES.update().where(_STATES.c.tenant_id == bindparam("t"), _STATES.c.name == STATE).values(
+_SAVE_STATE = _STATES.update().where(_STATES.c.name == STATE).values(
     version=bindparam("version"), journal=bindparam("journal"), memory=bindparam("memory"),
     next_deadline=bindparam("deadline"))
 
@@ -330,7 +328,7 @@ class WorkspaceRouting:
         if tenant_id is None:
             raise RuntimeError("routing decisions need a tenant-scoped session")
         now = time.time() if now is None else now
-        version, memory, journal = _lock(session, tenant_id)
+        version, memory, journal = _lock(session)
         tenant = str(tenant_id)
         router = None
         opened = session.info.get(_OPENED, {}).get(tenant_id)
@@ -365,7 +363,7 @@ class WorkspaceRouting:
         if tenant_id is None:
             raise RuntimeError("routing decisions need a tenant-scoped session")
         now = time.time() if now is None else now
-        version, memory, journal = _lock(session, tenant_id)
+        version, memory, journal = _lock(session)
         _take(session, tenant_id)
         router = _rebuild(session, str(tenant_id), memory, now)
         ws = cls(session, publish, tenant_id, version, journal, router, now)
@@ -458,7 +456,7 @@ class WorkspaceRouting:
         loaded = self.session.identity_map
         for rows in by_shape.values():
             self.session.execute(_WRITE_CONVERSATION, [
-                {"key_tenant": self.tenant_id, "key_id": values["id"],
+                {"key_id": values["id"],
                  **{name: value for name, value in values.items() if name not in ("id", "tenant_id")}}
                 for values in rows
             ])
@@ -475,14 +473,14 @@ class WorkspaceRouting:
         for agent_id in sorted(self.agents_touched):
             agent = self.router.agent(self.tenant, agent_id)
             if agent is not None:
-                rows.append({"t": self.tenant_id, "m": uuid.UUID(agent_id), "presence": agent.presence.value,
+                rows.append({"m": uuid.UUID(agent_id), "presence": agent.presence.value,
                              "idle_since": records.moment(agent.idle_since)})
         if rows:
             self.session.execute(_WRITE_PRESENCE, rows)
         if self.presence_changed:
             self.session.execute(
                 _WRITE_PRESENCE_CHANGE,
-                [{"t": self.tenant_id, "m": uuid.UUID(agent_id), "at": records.moment(self.now), "why": why}
+                [{"m": uuid.UUID(agent_id), "at": records.moment(self.now), "why": why}
                  for agent_id, why in sorted(self.presence_changed.items())],
             )
 
@@ -503,7 +501,7 @@ class WorkspaceRouting:
         memory = {"queues": {str(p.id): self.router.queue_memory(self.tenant, p.id)
                              for p in self.router.queues(self.tenant)}}
         self.session.execute(_SAVE_STATE, {
-            "t": self.tenant_id, "version": self.version, "journal": self.journal, "memory": memory,
+            "version": self.version, "journal": self.journal, "memory": memory,
             "deadline": records.moment(self.router.next_deadline()),
         })
 
