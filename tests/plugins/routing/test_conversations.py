@@ -451,7 +451,8 @@ def test_a_ring_nobody_answers_times_out_on_the_clock(app: Flask):
         shop.events()
 
 
-def test_concurrent_arrivals_never_overfill_an_agent(app: Flask):
+def test_concurrent_arrivals_never_overfill_an_agent(any_app: Flask):
+    app = any_app
     """Eight threads, as many requests at once as two gunicorn workers serve: the workspace's
     row lock keeps one decision at a time, and a stale engine is rebuilt, never trusted."""
     shop = Shop(app, queue={"auto_accept": True}, agents=2, capacity={"chat": 3})
@@ -484,6 +485,38 @@ def test_concurrent_arrivals_never_overfill_an_agent(app: Flask):
     assert len(rows) == 40
     assert sorted(held.values()) == [3, 3]
     assert sum(1 for r in rows if r.state == "queued") == 34
+
+
+def test_a_workspace_decides_one_transaction_at_a_time_on_either_database(any_app: Flask):
+    """A transaction deciding for a workspace while another holds it waits, then goes on from the
+    other's decision: PostgreSQL's row lock does it; SQLite ignores ``FOR UPDATE`` and reads
+    outside a write transaction, so there the write lock is taken first. Without it the second
+    read the version the first had not committed yet and wrote the same next version again:
+    another process's engine at that version would trust it and miss a decision."""
+    shop = Shop(any_app, queue={"auto_accept": True}, agents=1)
+    shop.presence(shop.agents[0], "online")
+    kernel = current_kernel(any_app)
+    tenant = shop.tenant.tenant_id
+    seen: dict[str, int] = {}
+    starting = threading.Event()
+
+    def second() -> None:
+        with kernel.db.transaction(tenant) as session:
+            starting.set()
+            ws = WorkspaceRouting.open(session, lambda *_: None)
+            seen["version"] = ws.version
+            ws.close()
+
+    thread = threading.Thread(target=second)
+    with kernel.db.transaction(tenant) as session:
+        before = workspace_engine._lock(session)[0]
+        conversations.arrive(session, {"queue_id": decode_public_id("que", shop.queue["id"]), "channel": "chat"},
+                             lambda event_type, payload: outbox_publish(session, kernel.events, event_type, payload))
+        thread.start()
+        starting.wait(5)
+        time.sleep(0.3)  # the other transaction reaches the workspace's lock while this one holds it
+    thread.join()
+    assert seen == {"version": before + 1}
 
 
 @pytest.fixture(autouse=True)

@@ -170,9 +170,18 @@ _CONVERSATIONS_BY_ID = select(*_CONVERSATION_COLUMNS, _CONVERSATIONS.c.ended_at)
 _AGENTS_BY_ID = select(*_AGENT_COLUMNS).where(_AGENTS.c.member_id.in_(bindparam("ids", expanding=True)))
 
 
+#: SQLite (the embedded default) ignores ``FOR UPDATE``, and its driver reads outside any
+#: transaction until the first write: a write first takes the database's write lock for the rest
+#: of the transaction, so the reads after it see the last commit and nobody else decides meanwhile
+#: (any workspace: the embedded default serves one merchant).
+_WRITE_LOCK = _STATES.update().where(_STATES.c.name == STATE).values(version=_STATES.c.version)
+
+
 def _lock(session: Session) -> tuple[int, dict[str, Any], list[Any]]:
     """Lock the state row of the session's workspace (created on first use); returns its version,
     memory and journal."""
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(_WRITE_LOCK)
     row = session.execute(_LOCK).first()
     if row is None:
         try:
