@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -14,17 +15,32 @@ from flask import Flask
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
+from ccokit.platform.events.delivery import HandlerScope
 from ccokit.platform.events.models import OutboxEvent
-from ccokit.platform.events.outbox import publish as outbox_publish
+from ccokit.platform.events.relay import run_pending
 from ccokit.platform.kernel import current_kernel
 from ccokit.plugins.routing.engine.invariants import violations
 from ccokit.plugins.routing.engine.model import Presence
-from ccokit.plugins.routing.models import RoutingConversation
+from ccokit.plugins.routing.models import RoutingConversation, RoutingEngineState
 from ccokit.plugins.routing.services import conversations, workspace_engine
 from ccokit.plugins.routing.services.workspace_engine import WorkspaceRouting, forget_cached
 from ccokit_sdk.ids import decode_public_id
 from tests.conftest import bearer, issue_token, signup
 from tests.plugins.routing.test_configuration import API, Desk
+
+
+class Recorded:
+    """An outbox for decisions made outside a request: keeps what they publish and enqueue."""
+
+    def __init__(self) -> None:
+        self.events: list[tuple[str, Any]] = []
+        self.jobs: list[tuple[str, float | None]] = []
+
+    def publish(self, event_type: str, payload: Any) -> None:
+        self.events.append((event_type, payload))
+
+    def enqueue(self, job: str, /, *, delay: float | None = None, **_: Any) -> None:
+        self.jobs.append((job, delay))
 
 
 class Shop(Desk):
@@ -209,7 +225,7 @@ def _engine_as_recorded(app: Flask, tenant_id: Any) -> Any:
     cached = workspace_engine._cache.get(tenant_id)
     session = current_kernel(app).db.session(tenant_id)
     try:
-        return WorkspaceRouting.reconfigure(session, lambda *_: None).router
+        return WorkspaceRouting.reconfigure(session, Recorded()).router
     finally:
         session.rollback()
         session.close()
@@ -348,11 +364,9 @@ def test_the_clock_ticks_and_reports_with_one_engine(any_app: Flask, monkeypatch
     rebuilds = _rebuilds(monkeypatch)
     kernel = current_kernel(any_app)
     with kernel.db.transaction(shop.tenant.tenant_id) as session:
-        def publish(event_type: str, payload: Any) -> Any:
-            return outbox_publish(session, kernel.events, event_type, payload)
-
-        assert conversations.tick(session, publish, now=time.time() + 11) > 0
-        assert conversations.publish_stats(session, publish)
+        outbox = HandlerScope(kernel, shop.tenant.tenant_id, session, {}, "routing")
+        assert conversations.tick(session, outbox, now=time.time() + 11) > 0
+        assert conversations.publish_stats(session, outbox)
     assert rebuilds == []
     assert shop.get(conv)["state"] == "queued"
     published = [p for t, p in _all_events(shop) if t == "routing.stats"]
@@ -368,7 +382,7 @@ def test_an_engine_whose_decision_was_not_written_is_dropped(any_app: Flask, mon
     shop.presence(agent, "online")
     tenant = shop.tenant.tenant_id
     with current_kernel(any_app).db.transaction(tenant) as session:
-        ws = WorkspaceRouting.open(session, lambda *_: None)
+        ws = WorkspaceRouting.open(session, Recorded())
         ws.run(ws.router.set_presence, ws.tenant, str(decode_public_id("mem", agent)), Presence.OFFLINE)
     assert tenant not in workspace_engine._cache
     rebuilds = _rebuilds(monkeypatch)
@@ -390,7 +404,7 @@ def test_an_engine_taken_by_a_transaction_that_failed_before_deciding_is_given_b
 
     monkeypatch.setattr(workspace_engine, "_rebuild", broken)
     with pytest.raises(RuntimeError), current_kernel(any_app).db.transaction(tenant) as session:
-        WorkspaceRouting.open(session, lambda *_: None)
+        WorkspaceRouting.open(session, Recorded())
     assert tenant not in workspace_engine._out
     monkeypatch.undo()
     assert shop.arrive()["state"] == "offered"
@@ -409,7 +423,7 @@ def test_savepoints_neither_give_the_engine_back_early_nor_keep_what_they_lost(a
     db = current_kernel(any_app).db
     session = db.session(tenant)
     try:
-        ws = WorkspaceRouting.open(session, lambda *_: None)
+        ws = WorkspaceRouting.open(session, Recorded())
         ws.run(ws.router.set_presence, ws.tenant, engine_id, Presence.OFFLINE)
         ws.close()
         with session.begin_nested():
@@ -423,7 +437,7 @@ def test_savepoints_neither_give_the_engine_back_early_nor_keep_what_they_lost(a
     assert ringing["agent_id"] == agent  # still online: the rolled back decision is not remembered
     with db.transaction(tenant) as session:
         savepoint = session.begin_nested()
-        ws = WorkspaceRouting.open(session, lambda *_: None)
+        ws = WorkspaceRouting.open(session, Recorded())
         ws.run(ws.router.set_presence, ws.tenant, engine_id, Presence.OFFLINE)
         ws.close()
         savepoint.rollback()
@@ -431,30 +445,80 @@ def test_savepoints_neither_give_the_engine_back_early_nor_keep_what_they_lost(a
     assert shop.act(ringing, "accept", agent)["state"] == "assigned"  # the offer still rings
 
 
-def test_a_ring_nobody_answers_times_out_on_the_clock(app: Flask):
-    shop = Shop(app, queue={"ring_s": 10}, agents=1)
+def _alarms(shop: Shop) -> list[tuple[float, bool]]:
+    """The workspace's ``routing.alarm`` jobs in the outbox: when each rings, and whether it ran."""
+    with current_kernel(shop.app).db.transaction(shop.tenant.tenant_id) as session:
+        rows = session.scalars(select(OutboxEvent).where(OutboxEvent.type == "job:routing.alarm")
+                               .order_by(OutboxEvent.id)).all()
+        return [(r.payload["at"], r.completed_at is not None) for r in rows]
+
+
+def test_a_ring_nobody_answers_moves_on_when_the_alarm_rings(any_app: Flask):
+    """In a workspace where no request comes, the offer's ring timeout runs when it is due, on
+    the alarm the arrival set for it (a delayed job), not at the next minutely clock; an alarm
+    that runs early (the database's clock ahead of the app's) sets itself again."""
+    shop = Shop(any_app, queue={"ring_s": 10}, agents=1)
     agent = shop.agents[0]
     shop.presence(agent, "online")
     conv = shop.arrive()
-    kernel = current_kernel(app)
+    expires = datetime.fromisoformat(conv["offer_expires_at"]).timestamp()
+    assert [(round(at, 3), ran) for at, ran in _alarms(shop)] == [(round(expires, 3), False)]
+    kernel = current_kernel(any_app)
+    # The worker takes the job at once: the offer still rings, and the alarm is set again for it.
+    run_pending(kernel, tenant_id=shop.tenant.tenant_id, now=datetime.now(UTC) + timedelta(seconds=11))
+    assert shop.get(conv)["state"] == "offered"
+    assert [ran for _, ran in _alarms(shop)] == [True, False]
+    assert round(_alarms(shop)[1][0], 3) == round(_alarms(shop)[0][0], 3)
     with kernel.db.transaction(shop.tenant.tenant_id) as session:
-        def publish(event_type: str, payload: Any) -> Any:
-            return outbox_publish(session, kernel.events, event_type, payload)
-
-        assert conversations.tick(session, publish, now=time.time()) == 0  # nothing due yet
-        assert conversations.tick(session, publish, now=time.time() + 11) > 0
+        outbox = HandlerScope(kernel, shop.tenant.tenant_id, session, {}, "routing")
+        assert conversations.wake(session, outbox, _alarms(shop)[1][0], now=expires + 0.5) > 0
     after = shop.get(conv)
     assert (after["state"], after["agent_id"]) == ("queued", None)
     work = shop.client.get(f"{API}/agents/{agent}/work", headers=shop.auth).get_json()
     assert work["presence"] == "away"
     assert ("agent.presence_changed", {"agent_id": agent, "presence": "away", "reason": "missed_offer"}) in \
         shop.events()
+    assert len(_alarms(shop)) == 2  # nothing left to time: no new alarm
+    with kernel.db.transaction(shop.tenant.tenant_id) as session:  # nor anything for the clock
+        assert conversations.tick(session, HandlerScope(kernel, shop.tenant.tenant_id, session, {}, "routing"),
+                                  now=expires + 60) == 0
+
+
+def test_a_busy_workspace_sets_one_alarm_and_its_requests_run_the_timers(any_app: Flask,
+                                                                         monkeypatch: pytest.MonkeyPatch):
+    """Decisions set a new alarm only when none rings by their earliest timer; an alarm that
+    finds a request ran what was due sets itself again for the next timer, without the engine."""
+    shop = Shop(any_app, queue={"ring_s": 10}, agents=2)
+    slow = shop.post("queues", {"name": "视频客服", "ring_s": 20})
+    for agent in shop.agents:
+        shop.presence(agent, "online")
+    first = shop.arrive()
+    second = shop.post("conversations", {"queue_id": slow["id"], "channel": "chat"})
+    assert second["state"] == "offered"
+    assert len(_alarms(shop)) == 1  # the first ring's: the second ends later
+    first_at = _alarms(shop)[0][0]
+    shop.act(first, "accept", first["agent_id"])  # the first ring will not time out
+    kernel = current_kernel(any_app)
+    opened: list[int] = []
+    monkeypatch.setattr(WorkspaceRouting, "open", lambda *_, **__: opened.append(1))
+    with kernel.db.transaction(shop.tenant.tenant_id) as session:
+        outbox = HandlerScope(kernel, shop.tenant.tenant_id, session, {}, "routing")
+        assert conversations.wake(session, outbox, first_at, now=first_at + 0.1) == 0
+    assert opened == []
+    monkeypatch.undo()
+    second_expiry = datetime.fromisoformat(second["offer_expires_at"]).timestamp()
+    assert [round(at, 3) for at, _ in _alarms(shop)] == [round(first_at, 3), round(second_expiry, 3)]
+    shop.act(second, "accept", second["agent_id"])
+    with kernel.db.transaction(shop.tenant.tenant_id) as session:
+        state = session.execute(select(RoutingEngineState.next_deadline)).scalar_one()
+    assert state is None  # every offer answered: nothing to wake for
+    assert len(_alarms(shop)) == 2
 
 
 def test_concurrent_arrivals_never_overfill_an_agent(any_app: Flask):
-    app = any_app
     """Eight threads, as many requests at once as two gunicorn workers serve: the workspace's
-    row lock keeps one decision at a time, and a stale engine is rebuilt, never trusted."""
+    lock keeps one decision at a time, and a stale engine is rebuilt, never trusted."""
+    app = any_app
     shop = Shop(app, queue={"auto_accept": True}, agents=2, capacity={"chat": 3})
     for agent in shop.agents:
         shop.presence(agent, "online")
@@ -503,7 +567,7 @@ def test_a_workspace_decides_one_transaction_at_a_time_on_either_database(any_ap
     def second() -> None:
         with kernel.db.transaction(tenant) as session:
             starting.set()
-            ws = WorkspaceRouting.open(session, lambda *_: None)
+            ws = WorkspaceRouting.open(session, Recorded())
             seen["version"] = ws.version
             ws.close()
 
@@ -511,7 +575,7 @@ def test_a_workspace_decides_one_transaction_at_a_time_on_either_database(any_ap
     with kernel.db.transaction(tenant) as session:
         before = workspace_engine._lock(session)[0]
         conversations.arrive(session, {"queue_id": decode_public_id("que", shop.queue["id"]), "channel": "chat"},
-                             lambda event_type, payload: outbox_publish(session, kernel.events, event_type, payload))
+                             HandlerScope(kernel, tenant, session, {}, "routing"))
         thread.start()
         starting.wait(5)
         time.sleep(0.3)  # the other transaction reaches the workspace's lock while this one holds it
@@ -557,10 +621,8 @@ def test_supervisors_see_the_workspace_and_each_queue_and_the_clock_publishes_th
     assert (one["name"], one["answered"], one["occupancy"]) == ("店铺咨询", 2, 1.0)
     kernel = current_kernel(any_app)
     with kernel.db.transaction(shop.tenant.tenant_id) as session:
-        def publish(event_type: str, payload: Any) -> Any:
-            return outbox_publish(session, kernel.events, event_type, payload)
-
-        assert conversations.publish_stats(session, publish)
+        outbox = HandlerScope(kernel, shop.tenant.tenant_id, session, {}, "routing")
+        assert conversations.publish_stats(session, outbox)
     published = [p for t, p in _all_events(shop) if t == "routing.stats"]
     assert published[-1]["workspace"]["answered"] == 2
     assert {q["queue_id"] for q in published[-1]["queues"]} == {shop.queue["id"], other["id"]}

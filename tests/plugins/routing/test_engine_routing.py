@@ -303,3 +303,21 @@ def test_a_free_video_seat_finds_the_video_call_behind_a_long_line_of_chats(monk
     out = router.set_presence(T, "ann", Presence.ONLINE, 11.0)
     assert offers(out) == [("chat0", "ann"), ("call", "ann")]
     assert violations(router, 11.0) == []
+
+
+def test_the_next_deadline_is_a_timer_that_would_still_do_something():
+    """Timers are dropped lazily; the deadline the workspace's alarm is set for skips the ones
+    whose offer was answered or whose conversation left, so a quiet workspace is not woken for
+    nothing."""
+    router = make(Router(), queue={"ring_s": 15.0, "wrapup_s": 30.0}, agents={"ann": {}, "bob": {}})
+    arrive(router, "c1", 0.0)
+    arrive(router, "c2", 1.0)
+    assert router.next_deadline() == 15.0  # c1's ring
+    router.accept(T, "c1", router.conversation(T, "c1").agent, 2.0)
+    assert router.next_deadline() == 16.0  # c2's ring: c1's was answered
+    router.abandon(T, "c2", 3.0)
+    assert router.next_deadline() is None
+    router.complete(T, "c1", 4.0)
+    assert router.next_deadline() == 34.0  # the end of c1's wrap-up
+    assert [e.conversation for e in router.tick(34.0) if isinstance(e, fx.Ended)] == ["c1"]
+    assert router.next_deadline() is None

@@ -145,7 +145,9 @@ class RoutingEngineState(TenantScoped, Base):
     workspace's. ``journal`` names what each of the last versions changed, so a process a few
     versions behind catches up on those rows instead of rebuilding. ``memory`` holds what the
     conversations do not (queue statistics, round robin's place); ``next_deadline`` is when its
-    earliest timer is due, so the minutely clock job skips a workspace with nothing due."""
+    earliest timer is due, and ``alarm_at`` when the ``routing.alarm`` job set for it runs (a
+    delayed job in the outbox), so a workspace where no request comes still has its timers run
+    on time."""
 
     __tablename__ = "routing_engine_states"
 
@@ -156,6 +158,7 @@ class RoutingEngineState(TenantScoped, Base):
     #: ``null`` for a change of configuration (every process rebuilds).
     journal: Mapped[list[Any]] = mapped_column(JSONType, default=list)
     next_deadline: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    alarm_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

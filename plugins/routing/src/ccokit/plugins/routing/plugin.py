@@ -19,9 +19,10 @@ from ccokit_sdk.plugin import EventType, Plugin, PluginContext, Scope
 
 
 def setup(ctx: PluginContext) -> None:
-    """Wiring only: routes, the clock, and the look-up of other plugins' services."""
+    """Wiring only: routes, the alarm and the clock, and the look-up of other plugins' services."""
     ctx.register_blueprint(configuration.blueprint)
     ctx.register_blueprint(conversations.blueprint)
+    ctx.job(jobs.alarm, name="alarm")  # workspace_engine.ALARM_JOB
     ctx.every(timedelta(minutes=1), jobs.clock, name="clock")
     PEERS.use(ctx.service)  # members.get (the platform's), customers.tier when installed
 

@@ -418,37 +418,56 @@ class Router:
         return out
 
     def next_deadline(self) -> float | None:
-        """When the earliest timer is due (it may be stale: ticking then is harmless)."""
-        return self._timers[0][0] if self._timers else None
+        """When the earliest timer that would still do something is due (timers are dropped
+        lazily: one whose offer was taken or whose conversation left is skipped here), so an
+        alarm set for it does not wake the workspace for nothing."""
+        timers = self._timers
+        while timers and self._stale(timers[0]):
+            heapq.heappop(timers)
+        return timers[0][0] if timers else None
 
     def _timer(self, at: float, kind: str, tenant: Hashable, ref: Hashable, token: Any) -> None:
         heapq.heappush(self._timers, (at, next(self._seq), kind, tenant, ref, token))
 
+    def _stale(self, timer: tuple[Any, ...]) -> bool:
+        """Whether a timer no longer applies: its conversation left, or moved on since it was set
+        (the offer was answered, the wrap-up ended, it went back to a queue)."""
+        _, _, kind, tenant, ref, token = timer
+        t = self._tenants.get(tenant)
+        conv = t.conversations.get(ref) if t is not None else None
+        if conv is None:
+            return True
+        if kind == "ring":
+            return not (conv.state is ConvState.OFFERED and conv.epoch == token)
+        if kind == "wrapup":
+            return not (conv.state is ConvState.WRAP_UP and conv.epoch == token)
+        if kind == "stage":
+            return not (conv.queued_at == token[0] and conv.stage < token[1])
+        # max_wait: while it waits or rings
+        return not (conv.queued_at == token and conv.state in (ConvState.OFFERED, ConvState.QUEUED))
+
     def _due(self, now: float, out: list[fx.Effect]) -> None:
         timers = self._timers
         while timers and timers[0][0] <= now:
-            at, _, kind, tenant, ref, token = heapq.heappop(timers)
-            t = self._tenants.get(tenant)
-            conv = t.conversations.get(ref) if t is not None else None
-            if conv is None:
+            timer = heapq.heappop(timers)
+            if self._stale(timer):
                 continue
+            at, _, kind, tenant, ref, token = timer
+            t = self._tenants[tenant]
+            conv = t.conversations[ref]
             if kind == "ring":
-                if conv.state is ConvState.OFFERED and conv.epoch == token:
-                    self._ring_timeout(t, conv, at, out)
+                self._ring_timeout(t, conv, at, out)
             elif kind == "wrapup":
-                if conv.state is ConvState.WRAP_UP and conv.epoch == token:
-                    self._end(t, conv, t.agents[conv.agent], at, "completed", out)
+                self._end(t, conv, t.agents[conv.agent], at, "completed", out)
             elif kind == "stage":
-                queued_at, stage = token
-                if conv.queued_at == queued_at and conv.stage < stage:
-                    conv.stage = stage
-                    out.append(fx.Overflowed(conv.id, stage))
-                    if conv.state is ConvState.QUEUED:
-                        self._route(t, t.queues[conv.queue], conv, at, out)
-            elif kind == "max_wait" and conv.queued_at == token and conv.state is ConvState.OFFERED:
-                # ringing when its time ran out: decided when the ring ends (taken, or over)
+                conv.stage = token[1]
+                out.append(fx.Overflowed(conv.id, conv.stage))
+                if conv.state is ConvState.QUEUED:
+                    self._route(t, t.queues[conv.queue], conv, at, out)
+            elif conv.state is ConvState.OFFERED:
+                # max_wait, ringing when its time ran out: decided when the ring ends (taken, or over)
                 self._timer(conv.until or at, "max_wait", conv.tenant, conv.id, token)
-            elif kind == "max_wait" and conv.queued_at == token and conv.state is ConvState.QUEUED:
+            else:  # max_wait, still queued
                 queue = t.queues[conv.queue]
                 self._dequeue(queue, conv)
                 conv.state = ConvState.ENDED

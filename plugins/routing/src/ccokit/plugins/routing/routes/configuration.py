@@ -68,7 +68,7 @@ def _write(kind: str, prefix: str, fields: tuple[str, ...], action: str, row: An
     after = _snapshot(target, fields) if action != "deleted" else None
     ctx.audit(f"routing_{kind}.{action}", f"routing_{kind}", encode_public_id(prefix, key),
               before=before, after=after)
-    WorkspaceRouting.reconfigure(ctx.session, ctx.publish).close()
+    WorkspaceRouting.reconfigure(ctx.session, ctx).close()
     ctx.session.commit()
     return result
 

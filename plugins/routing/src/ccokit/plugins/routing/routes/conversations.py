@@ -122,7 +122,7 @@ def create_conversation(data: dict[str, Any]) -> Any:
     take it. The answer says where the customer stands."""
     ctx = current()
     try:
-        row, standing = conversations.arrive(ctx.session, data, ctx.publish)
+        row, standing = conversations.arrive(ctx.session, data, ctx)
     except Invalid as exc:
         ctx.session.rollback()
         refuse(exc)
@@ -155,7 +155,7 @@ def get_conversation(conversation_id: str) -> Any:
     row = _conversation(conversation_id)
     standing = None
     if row.state in LIVE_STATES:
-        standing = conversations.position_of(ctx.session, row.id, ctx.publish)
+        standing = conversations.position_of(ctx.session, row.id, ctx)
         ctx.session.commit()
     return _Standing(row, standing)
 
@@ -163,7 +163,7 @@ def get_conversation(conversation_id: str) -> Any:
 def _agent_action(action: str, row: RoutingConversation, data: dict[str, Any]) -> Any:
     ctx = current()
     agent_id = _acting_agent(data.get("agent_id"))
-    return _answered(row, lambda: conversations.act(ctx.session, action, row.id, ctx.publish,
+    return _answered(row, lambda: conversations.act(ctx.session, action, row.id, ctx,
                                                     agent_id=agent_id))
 
 
@@ -207,7 +207,7 @@ def transfer(data: dict[str, Any], row: RoutingConversation) -> Any:
             refuse(Invalid({"to_queue_id": [Message("unknown_queue", {
                 "id": encode_public_id("que", data["to_queue_id"])})]}))
     return _answered(row, lambda: conversations.transfer(
-        ctx.session, row.id, ctx.publish, to_queue=data.get("to_queue_id"), to_agent=data.get("to_agent_id"),
+        ctx.session, row.id, ctx, to_queue=data.get("to_queue_id"), to_agent=data.get("to_agent_id"),
         by_agent=agent_id))
 
 
@@ -218,7 +218,7 @@ def abandon(conversation_id: str) -> Any:
     """The customer left before an agent took the conversation."""
     ctx = current()
     row = _conversation(conversation_id)
-    return _answered(row, lambda: conversations.act(ctx.session, "abandon", row.id, ctx.publish))
+    return _answered(row, lambda: conversations.act(ctx.session, "abandon", row.id, ctx))
 
 
 @blueprint.put("/agents/<agent_id>/presence")
@@ -231,7 +231,7 @@ def set_presence(data: dict[str, Any], agent: RoutingAgent) -> Any:
     offline. Leaving ``online`` hands a ringing offer to someone else."""
     ctx = current()
     _acting_agent(agent.member_id)
-    _decided(lambda: conversations.set_presence(ctx.session, agent.member_id, data["presence"], ctx.publish))
+    _decided(lambda: conversations.set_presence(ctx.session, agent.member_id, data["presence"], ctx))
     return _work(agent)
 
 
@@ -263,7 +263,7 @@ def queue_stats(queue_id: str) -> Any:
     presence and occupancy, and how far the wait estimates were off."""
     ctx = current()
     queue = found(RoutingQueue, "que", queue_id)
-    stats = conversations.queue_stats(ctx.session, queue.id, ctx.publish)
+    stats = conversations.queue_stats(ctx.session, queue.id, ctx)
     ctx.session.commit()
     return {"queue_id": queue.id, "name": queue.name, **stats}
 
@@ -275,6 +275,6 @@ def routing_stats() -> Any:
     """The workspace's live figures in all (waiting, longest wait, agents by presence and
     occupancy, service level, abandonment, rates) and queue by queue."""
     ctx = current()
-    stats = conversations.routing_stats(ctx.session, ctx.publish)
+    stats = conversations.routing_stats(ctx.session, ctx)
     ctx.session.commit()
     return stats

@@ -24,7 +24,13 @@ from ccokit.plugins.routing.models import RoutingAgent, RoutingConversation, Rou
 from ccokit.plugins.routing.services import hours, records
 from ccokit.plugins.routing.services.messages import Invalid, Message
 from ccokit.plugins.routing.services.peers import PEERS
-from ccokit.plugins.routing.services.workspace_engine import STATE, Publish, WorkspaceRouting, waiting_state
+from ccokit.plugins.routing.services.workspace_engine import (
+    STATE,
+    Outbox,
+    WorkspaceRouting,
+    set_alarm,
+    waiting_state,
+)
 from ccokit_sdk.models import cached_configuration, new_id, tenant_of
 from ccokit_sdk.plugin import encode_public_id
 
@@ -39,6 +45,7 @@ __all__ = [
     "set_presence",
     "tick",
     "transfer",
+    "wake",
 ]
 
 #: Engine refusals whose message says it in the caller's terms (the others keep their key).
@@ -92,7 +99,7 @@ def _priority(session: Any, queue: _Intake, data: Mapping[str, Any]) -> tuple[fl
     return float(boost + weight + value_points + data.get("priority", 0)), tier_key
 
 
-def arrive(session: Any, data: Mapping[str, Any], publish: Publish, now: float | None = None
+def arrive(session: Any, data: Mapping[str, Any], outbox: Outbox, now: float | None = None
            ) -> tuple[RoutingConversation, dict[str, Any]]:
     """Record the conversation, then queue it (or refuse it: closed, full) and give it to an
     agent if one can take it. Returns the row and where it stands (position, estimate, and the
@@ -104,7 +111,7 @@ def arrive(session: Any, data: Mapping[str, Any], publish: Publish, now: float |
         raise Invalid({"queue_id": [unknown]})
     priority, tier_key = _priority(session, queue, data)
     # The engine first: rebuilt from the tables, it must not meet this conversation there too.
-    ws = WorkspaceRouting.open(session, publish, now)
+    ws = WorkspaceRouting.open(session, outbox, now)
     row = RoutingConversation(
         id=new_id(), queue_id=queue.id, channel=data["channel"], state="queued",
         skills=dict(data.get("skills") or {}), language=data.get("language"),
@@ -128,13 +135,13 @@ def _held_by(ws: WorkspaceRouting, conv_id: str, agent_id: uuid.UUID | None) -> 
         raise Refused(Message("not_yours"))
 
 
-def act(session: Any, action: str, conversation_id: uuid.UUID, publish: Publish, *,
+def act(session: Any, action: str, conversation_id: uuid.UUID, outbox: Outbox, *,
         agent_id: uuid.UUID | None = None, now: float | None = None) -> list[dict[str, Any]]:
     """``accept``, ``decline`` (by the ringing agent), ``complete``, ``end_wrapup`` (by the
     agent holding it) or ``abandon`` (the customer left); returns the work it handed out. A
     refusal leaves the transaction for the caller to roll back (which drops this process's
     engine of the workspace)."""
-    ws = WorkspaceRouting.open(session, publish, now)
+    ws = WorkspaceRouting.open(session, outbox, now)
     conv_id = str(conversation_id)
     try:
         if action in ("complete", "end_wrapup"):
@@ -147,12 +154,12 @@ def act(session: Any, action: str, conversation_id: uuid.UUID, publish: Publish,
     return ws.close()
 
 
-def transfer(session: Any, conversation_id: uuid.UUID, publish: Publish, *, to_queue: uuid.UUID | None,
+def transfer(session: Any, conversation_id: uuid.UUID, outbox: Outbox, *, to_queue: uuid.UUID | None,
              to_agent: uuid.UUID | None, by_agent: uuid.UUID | None = None, now: float | None = None
              ) -> list[dict[str, Any]]:
     """Move an assigned conversation to another queue, or ring another agent with it (returns
     and refuses as :func:`act`)."""
-    ws = WorkspaceRouting.open(session, publish, now)
+    ws = WorkspaceRouting.open(session, outbox, now)
     conv_id = str(conversation_id)
     try:
         _held_by(ws, conv_id, by_agent)
@@ -163,14 +170,14 @@ def transfer(session: Any, conversation_id: uuid.UUID, publish: Publish, *, to_q
     return ws.close()
 
 
-def set_presence(session: Any, agent_id: uuid.UUID, presence: str, publish: Publish,
+def set_presence(session: Any, agent_id: uuid.UUID, presence: str, outbox: Outbox,
                  now: float | None = None) -> RoutingAgent:
     """An agent goes online, busy, away or offline (leaving ``online`` hands back a ringing offer)."""
     tenant_id = tenant_of(session)
     agent = session.get(RoutingAgent, (tenant_id, agent_id))
     if agent is None:
         raise Refused(Message("not_an_agent", {"id": encode_public_id("mem", agent_id)}))
-    ws = WorkspaceRouting.open(session, publish, now)
+    ws = WorkspaceRouting.open(session, outbox, now)
     ws.run(ws.router.set_presence, ws.tenant, str(agent_id), Presence(presence))
     ws.presence_set(str(agent_id))
     ws.close()
@@ -178,33 +185,53 @@ def set_presence(session: Any, agent_id: uuid.UUID, presence: str, publish: Publ
     return agent
 
 
-def tick(session: Any, publish: Publish, now: float | None = None) -> int:
+def tick(session: Any, outbox: Outbox, now: float | None = None, *, rung_at: float | None = None) -> int:
     """Run the workspace's timers that are due (ring timeouts, overflow stages, maximum waits,
-    ends of wrap-up) when no request has run them; returns how many effects they had."""
+    ends of wrap-up) when no request has run them, and set the alarm for the next; returns how
+    many effects they had. ``rung_at``: the alarm running this (see :func:`wake`)."""
     state = session.scalar(select(RoutingEngineState).where(RoutingEngineState.name == STATE))
     now = time.time() if now is None else now
     if state is None or state.next_deadline is None or records.epoch(state.next_deadline) > now:
         return 0
-    ws = WorkspaceRouting.open(session, publish, now)
+    ws = WorkspaceRouting.open(session, outbox, now)
+    if rung_at is not None:
+        ws.alarm_rang(rung_at)
     ws.run(ws.router.tick)
     count = len(ws.effects)
     ws.close()
+    ws.keep_time()
     return count
 
 
-def position_of(session: Any, conversation_id: uuid.UUID, publish: Publish) -> dict[str, Any]:
+def wake(session: Any, outbox: Outbox, at: float | None = None, now: float | None = None) -> int:
+    """The workspace's alarm set for ``at`` rang (the ``routing.alarm`` job): run the timers
+    due, as :func:`tick` does; when a request ran them first, set the alarm again for the next
+    timer without opening the engine. Returns how many effects the timers had."""
+    now = time.time() if now is None else now
+    state = session.execute(select(RoutingEngineState.next_deadline, RoutingEngineState.alarm_at)
+                            .where(RoutingEngineState.name == STATE)).first()
+    if state is None or state.next_deadline is None:
+        return 0
+    deadline = records.epoch(state.next_deadline)
+    if deadline is not None and deadline > now:
+        set_alarm(session, outbox, deadline, records.epoch(state.alarm_at), now, spent=at)
+        return 0
+    return tick(session, outbox, now, rung_at=at)
+
+
+def position_of(session: Any, conversation_id: uuid.UUID, outbox: Outbox) -> dict[str, Any]:
     """Where a conversation stands now (position 1 is next; 0 once an agent has it)."""
-    ws = WorkspaceRouting.open(session, publish)
+    ws = WorkspaceRouting.open(session, outbox)
     standing = waiting_state(ws.router, ws.tenant, str(conversation_id), ws.now)
     ws.close()
     return standing
 
 
-def routing_stats(session: Any, publish: Publish) -> dict[str, Any]:
+def routing_stats(session: Any, outbox: Outbox) -> dict[str, Any]:
     """The workspace's live figures in all and per queue (queue ids as UUIDs)."""
     names = dict(session.execute(select(RoutingQueue.id, RoutingQueue.name)
                                  .where(RoutingQueue.archived_at.is_(None))).all())
-    ws = WorkspaceRouting.open(session, publish)
+    ws = WorkspaceRouting.open(session, outbox)
     try:
         live = {p.id for p in ws.router.queues(ws.tenant)}
         queues = [
@@ -216,23 +243,23 @@ def routing_stats(session: Any, publish: Publish) -> dict[str, Any]:
         ws.close()
 
 
-def publish_stats(session: Any, publish: Publish) -> bool:
+def publish_stats(session: Any, outbox: Outbox) -> bool:
     """Publish ``routing.stats`` when the workspace has routing going on (someone waiting,
     arrivals lately, or an agent not offline); returns whether it did."""
-    stats = routing_stats(session, publish)
+    stats = routing_stats(session, outbox)
     overall = stats["workspace"]
     agents_on = sum(n for presence, n in overall["agents"].items() if presence != "offline")
     if not (overall["waiting"] or overall["arrivals_per_min"] > 0.01 or agents_on):
         return False
     for queue in stats["queues"]:
         queue["queue_id"] = encode_public_id("que", queue["queue_id"])
-    publish("routing.stats", stats)
+    outbox.publish("routing.stats", stats)
     return True
 
 
-def queue_stats(session: Any, queue_id: uuid.UUID, publish: Publish) -> dict[str, Any]:
+def queue_stats(session: Any, queue_id: uuid.UUID, outbox: Outbox) -> dict[str, Any]:
     """The queue's live figures (see :meth:`~..engine.router.Router.queue_stats`)."""
-    ws = WorkspaceRouting.open(session, publish)
+    ws = WorkspaceRouting.open(session, outbox)
     try:
         return ws.router.queue_stats(ws.tenant, str(queue_id), ws.now)
     except RoutingError as exc:

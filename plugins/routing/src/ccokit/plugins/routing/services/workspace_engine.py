@@ -19,6 +19,12 @@ A routing decision runs inside the transaction of the request (or job) that caus
    rebuilding); after a rollback, or with decisions it did not write, it is dropped. A second
    decision in the same transaction goes on with the same engine.
 
+A workspace where no request comes still has its timers run on time (a ring nobody answers, an
+overflow stage, a maximum wait, the end of wrap-up): a decision that leaves a timer with no alarm
+ringing by it enqueues the delayed ``routing.alarm`` job for it, in the same transaction, and
+notes when in the state row (``alarm_at``); the alarm runs what is due then, or, if a request ran
+it first, sets itself again for the next timer.
+
 Nothing lives only in memory: a killed process loses at most a transaction that was never
 acknowledged, and Redis holds none of it. The cost is a row lock per decision of a workspace
 (decisions of different workspaces do not wait for each other) and, when another process
@@ -31,7 +37,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import bindparam, event, select
 from sqlalchemy.exc import IntegrityError
@@ -53,10 +59,25 @@ from ccokit.plugins.routing.services import records
 from ccokit.plugins.routing.services.event_payloads import payload_of
 from ccokit_sdk.models import tenant_of
 
-__all__ = ["WorkspaceRouting", "forget_cached"]
+__all__ = ["ALARM_JOB", "ALARM_MIN_S", "STATE", "Outbox", "WorkspaceRouting", "forget_cached", "next_alarm"]
 
-Publish = Callable[[str, Mapping[str, Any]], Any]
+
+class Outbox(Protocol):
+    """Where a decision's events and the workspace's alarm go: the request's or the job's
+    context (``ctx``), so they are written in the decision's transaction."""
+
+    def publish(self, event_type: str, payload: Mapping[str, Any], /) -> Any: ...
+
+    def enqueue(self, job: str, /, *, delay: float | None = None, **kwargs: Any) -> Any: ...
+
+
 STATE = "engine"
+#: The job that wakes a workspace for its earliest timer (registered by the plugin's setup).
+ALARM_JOB = "routing.alarm"
+#: An alarm rings at the earliest timer but not sooner than this after it is set, so a
+#: workspace whose timers keep coming due with nobody acting (a backlog passing its overflow
+#: stages one by one) costs at most one job a second; a timer may run up to this much late.
+ALARM_MIN_S = 1.0
 #: Versions the state row's journal remembers: a process further behind rebuilds. Two web
 #: processes and a worker are rarely more than a few apart; many pods, more.
 JOURNAL_LENGTH = 32
@@ -149,7 +170,7 @@ def _after_transaction_end(session: Session, transaction: Any) -> None:
 # and going through the ORM's result machinery for each decision cost more than the round trips.
 _CONVERSATIONS = RoutingConversation.__table__
 _AGENTS, _STATES = RoutingAgent.__table__, RoutingEngineState.__table__
-_LOCK = select(_STATES.c.version, _STATES.c.memory, _STATES.c.journal).where(
+_LOCK = select(_STATES.c.version, _STATES.c.memory, _STATES.c.journal, _STATES.c.alarm_at).where(
     _STATES.c.name == STATE).with_for_update()
 #: What a rebuild reads of each live conversation (what :func:`records.conversation_of` uses).
 _CONVERSATION_COLUMNS = tuple(_CONVERSATIONS.c[name] for name in (
@@ -177,9 +198,9 @@ _AGENTS_BY_ID = select(*_AGENT_COLUMNS).where(_AGENTS.c.member_id.in_(bindparam(
 _WRITE_LOCK = _STATES.update().where(_STATES.c.name == STATE).values(version=_STATES.c.version)
 
 
-def _lock(session: Session) -> tuple[int, dict[str, Any], list[Any]]:
+def _lock(session: Session) -> tuple[int, dict[str, Any], list[Any], float | None]:
     """Lock the state row of the session's workspace (created on first use); returns its version,
-    memory and journal."""
+    memory, journal and when its alarm rings."""
     if session.get_bind().dialect.name == "sqlite":
         session.execute(_WRITE_LOCK)
     row = session.execute(_LOCK).first()
@@ -190,7 +211,7 @@ def _lock(session: Session) -> tuple[int, dict[str, Any], list[Any]]:
         except IntegrityError:
             pass  # another transaction created it first; its lock is what we wait for now
         row = session.execute(_LOCK).one()
-    return int(row[0]), dict(row[1] or {}), list(row[2] or [])
+    return int(row[0]), dict(row[1] or {}), list(row[2] or []), records.epoch(row[3])
 
 
 def _changes_since(journal: list[Any], since: int, version: int) -> tuple[set[str], set[str]] | None:
@@ -293,7 +314,30 @@ _WRITE_PRESENCE_CHANGE = _AGENTS.update().where(_AGENT_KEY).values(
     presence_at=bindparam("at"), presence_reason=bindparam("why"))
 _SAVE_STATE = _STATES.update().where(_STATES.c.name == STATE).values(
     version=bindparam("version"), journal=bindparam("journal"), memory=bindparam("memory"),
-    next_deadline=bindparam("deadline"))
+    next_deadline=bindparam("deadline"), alarm_at=bindparam("alarm"))
+#: An alarm set for the next timer when nothing else changed (the alarm rang, a request had run
+#: what was due): only if no alarm already rings by then, which the row lock of the UPDATE
+#: settles between two alarms ringing at once.
+_SET_ALARM = _STATES.update().where(
+    _STATES.c.name == STATE,
+    _STATES.c.alarm_at.is_(None) | (_STATES.c.alarm_at <= bindparam("now"))
+    | (_STATES.c.alarm_at > bindparam("at")) | (_STATES.c.alarm_at == bindparam("spent")),
+).values(next_deadline=bindparam("deadline"), alarm_at=bindparam("at"))
+
+_SET_DEADLINE = _STATES.update().where(_STATES.c.name == STATE).values(next_deadline=bindparam("deadline"))
+
+
+def _same_moment(a: float | None, b: float | None) -> bool:
+    """Whether two times name the same alarm (one came back from the row, to the microsecond)."""
+    return a is not None and b is not None and abs(a - b) < 1e-3
+
+
+def next_alarm(deadline: float | None, alarm_at: float | None, now: float) -> float | None:
+    """When a new alarm must ring for the earliest timer due at ``deadline``, given the alarm
+    already set for ``alarm_at`` (``None``: one rings in time, or there is no timer)."""
+    if deadline is None or (alarm_at is not None and now < alarm_at <= deadline + 1e-3):  # the row keeps µs
+        return None
+    return max(deadline, now + ALARM_MIN_S)
 
 
 class WorkspaceRouting:
@@ -303,15 +347,20 @@ class WorkspaceRouting:
     what they did before the caller commits.
     """
 
-    def __init__(self, session: Session, publish: Publish, tenant_id: uuid.UUID, version: int,
-                 journal: list[Any], router: Router, now: float) -> None:
-        self.session, self.publish = session, publish
+    def __init__(self, session: Session, outbox: Outbox, tenant_id: uuid.UUID,
+                 locked: tuple[int, Any, list[Any], float | None], router: Router, now: float) -> None:
+        self.session, self.outbox = session, outbox
         self.tenant_id, self.tenant = tenant_id, str(tenant_id)
-        self.version, self.journal, self.router, self.now = version, journal, router, now
+        self.version, _, self.journal, self.alarm_at = locked
+        self.router, self.now = router, now
         #: A change of configuration in this transaction: the next version tells every other
         #: process to rebuild.
         self.reconfigured = False
         self.effects: list[fx.Effect] = []
+        #: Whether :meth:`close` wrote the state row (with the next timer and its alarm).
+        self.saved = False
+        #: The alarm running this decision, if one is (:meth:`alarm_rang`).
+        self.spent_alarm: float | None = None
         self.agents_touched: set[str] = set()
         #: Agents whose presence changed in this transaction, and why (``None``: they set it).
         self.presence_changed: dict[str, str | None] = {}
@@ -332,19 +381,20 @@ class WorkspaceRouting:
         return not (self.unwritten or self.savepoint_lost)
 
     @classmethod
-    def open(cls, session: Session, publish: Publish, now: float | None = None) -> WorkspaceRouting:
+    def open(cls, session: Session, outbox: Outbox, now: float | None = None) -> WorkspaceRouting:
         tenant_id = tenant_of(session)
         if tenant_id is None:
             raise RuntimeError("routing decisions need a tenant-scoped session")
         now = time.time() if now is None else now
-        version, memory, journal = _lock(session)
+        locked = _lock(session)
+        version, memory, journal, _ = locked
         tenant = str(tenant_id)
         router = None
         opened = session.info.get(_OPENED, {}).get(tenant_id)
         if opened is not None and opened.version == version and opened.in_step:
             # This transaction decided for the workspace already (the clock job ticks, then
             # reports the figures): its engine is the one to go on with.
-            return cls(session, publish, tenant_id, version, journal, opened.router, now)
+            return cls(session, outbox, tenant_id, locked, opened.router, now)
         cached = _take(session, tenant_id)
         if cached is not None and cached[0] == version:
             router = cached[1]
@@ -356,15 +406,14 @@ class WorkspaceRouting:
                     router = cached[1]
                 except RoutingError:  # an agent it does not know: rebuild
                     router = None
-        ws = cls(session, publish, tenant_id, version, journal,
-                 router or _rebuild(session, tenant, memory, now), now)
+        ws = cls(session, outbox, tenant_id, locked, router or _rebuild(session, tenant, memory, now), now)
         if router is None:
             ws.effects.extend(ws.router.settle(tenant, now))
             ws.unwritten = bool(ws.effects)
         return ws
 
     @classmethod
-    def reconfigure(cls, session: Session, publish: Publish, now: float | None = None) -> WorkspaceRouting:
+    def reconfigure(cls, session: Session, outbox: Outbox, now: float | None = None) -> WorkspaceRouting:
         """After a change of groups, queues or agents in this transaction: the engine rebuilt
         from the tables as they now are, and settled (a new seat or a widened queue may take
         waiting conversations at once); :meth:`close` it like any other."""
@@ -372,10 +421,10 @@ class WorkspaceRouting:
         if tenant_id is None:
             raise RuntimeError("routing decisions need a tenant-scoped session")
         now = time.time() if now is None else now
-        version, memory, journal = _lock(session)
+        locked = _lock(session)
         _take(session, tenant_id)
-        router = _rebuild(session, str(tenant_id), memory, now)
-        ws = cls(session, publish, tenant_id, version, journal, router, now)
+        router = _rebuild(session, str(tenant_id), locked[1], now)
+        ws = cls(session, outbox, tenant_id, locked, router, now)
         ws.reconfigured = True
         ws.effects.extend(ws.router.settle(ws.tenant, now))
         ws.unwritten = True  # the change of configuration itself is written by close()
@@ -498,7 +547,7 @@ class WorkspaceRouting:
             conv_id = getattr(effect, "conversation", None)
             conv = self._conversation(conv_id, finished) if conv_id is not None else None
             event_type, payload = payload_of(effect, conv, self.now)
-            self.publish(event_type, payload)
+            self.outbox.publish(event_type, payload)
 
     def _save_state(self, conversations: list[str], agents: list[str]) -> None:
         """The next version and what it changed (the journal), the queues' statistics and the
@@ -509,10 +558,50 @@ class WorkspaceRouting:
         self.journal = [*self.journal, entry][-JOURNAL_LENGTH:]
         memory = {"queues": {str(p.id): self.router.queue_memory(self.tenant, p.id)
                              for p in self.router.queues(self.tenant)}}
+        deadline = self.router.next_deadline()
+        alarm = next_alarm(deadline, self.alarm_at, self.now)
+        if alarm is not None:
+            self.outbox.enqueue(ALARM_JOB, delay=alarm - self.now, at=alarm)
+            self.alarm_at = alarm
         self.session.execute(_SAVE_STATE, {
             "version": self.version, "journal": self.journal, "memory": memory,
-            "deadline": records.moment(self.router.next_deadline()),
+            "deadline": records.moment(deadline), "alarm": records.moment(self.alarm_at),
         })
+        self.saved = True
+
+    def keep_time(self) -> None:
+        """After :meth:`close`, for the alarm: if the decision wrote nothing (what was due had
+        nothing left to do), still record the next timer and set an alarm for it."""
+        if self.saved:
+            return
+        deadline = self.router.next_deadline()
+        spent = self.spent_alarm
+        if not set_alarm(self.session, self.outbox, deadline, self.alarm_at, self.now, spent=spent):
+            self.session.execute(_SET_DEADLINE, {"deadline": records.moment(deadline)})
+
+    def alarm_rang(self, at: float) -> None:
+        """The alarm set for ``at`` is running: it no longer counts as one to come, even if it
+        runs a little before its time (the database's clock and this one differ)."""
+        if _same_moment(self.alarm_at, at):
+            self.alarm_at = None
+        self.spent_alarm = at
+
+
+def set_alarm(session: Session, outbox: Outbox, deadline: float | None, alarm_at: float | None,
+              now: float, *, spent: float | None = None) -> bool:
+    """Set the workspace's alarm for its earliest timer, due at ``deadline``, unless the one set
+    for ``alarm_at`` (or one another transaction has just set) rings by then; returns whether it
+    did. Needs no engine: the alarm of a busy workspace, whose requests ran what was due, only
+    sets itself again. ``spent``: the alarm running now, which no longer counts."""
+    at = next_alarm(deadline, None if _same_moment(alarm_at, spent) else alarm_at, now)
+    if at is None:
+        return False
+    params = {"deadline": records.moment(deadline), "at": records.moment(at), "now": records.moment(now),
+              "spent": records.moment(spent)}
+    if session.execute(_SET_ALARM, params).rowcount != 1:
+        return False
+    outbox.enqueue(ALARM_JOB, delay=at - now, at=at)
+    return True
 
 
 def waiting_state(router: Router, tenant: str, conv_id: str, now: float) -> dict[str, Any]:
