@@ -30,6 +30,8 @@ PUBLIC = {
         "Customer", "Event", "ExternalId", "HandlerState", "Member", "Page", "Pager", "PluginInfo", "QuickReply",
         "RenderedReply", "Requester", "Tenant", "Ticket", "TicketChange", "TicketSearchHit", "Tier",
         "WebhookDelivery", "WebhookEndpoint",
+        "AgentWork", "BusinessHours", "Conversation", "EstimateError", "Handed", "OverflowStage", "QueueStats",
+        "RoutingAgent", "RoutingGroup", "RoutingQueue", "RoutingStats", "WorkspaceStats",
     },
 
     "ccokit_sdk.lists": {"AsyncPager", "Page", "Pager"},
@@ -68,7 +70,8 @@ def test_the_top_level_names_are_the_same_objects_as_in_their_modules() -> None:
 def test_every_module_of_the_client_declares_all() -> None:
     for name in ("auth", "answers", "engine", "resources.namespace", "resources.tenant", "resources.members",
                  "resources.plugins", "resources.events", "resources.audit_events", "resources.quick_replies",
-                 "resources.api_clients", "resources.webhooks", "resources.customers", "resources.tickets"):
+                 "resources.api_clients", "resources.webhooks", "resources.customers", "resources.tickets",
+                 "resources.routing"):
         module = importlib.import_module(f"ccokit_sdk.{name}")
         assert isinstance(module.__all__, list), name
         assert module.__all__, name
@@ -80,10 +83,11 @@ def test_the_client_has_a_namespace_per_resource() -> None:
     sync = Client("http://localhost", access_token="t")
     asynchronous = AsyncClient("http://localhost", access_token="t")
     names = {"tenant", "members", "plugins", "events", "audit_events", "quick_replies", "api_clients", "webhooks",
-             "customers", "tickets"}
+             "customers", "tickets", "routing"}
     assert names <= set(vars(sync))
     assert names <= set(vars(asynchronous))
-    nested = {"webhooks.endpoints", "webhooks.deliveries", "customers.tiers", "tickets.comments"}
+    nested = {"webhooks.endpoints", "webhooks.deliveries", "customers.tiers", "tickets.comments", "routing.groups",
+              "routing.queues", "routing.agents", "routing.conversations"}
     for name in names | nested:
         mine, theirs = operator.attrgetter(name)(sync), operator.attrgetter(name)(asynchronous)
         public = {m for m in dir(mine) if not m.startswith("_")}

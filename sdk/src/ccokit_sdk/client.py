@@ -9,8 +9,8 @@
         for member in client.members.list():
             print(member.email, member.role)
 
-Each resource is a namespace (``client.members``, ``client.tickets``, ...) with typed methods
-and typed results (:mod:`ccokit_sdk.types`); lists page themselves (:mod:`ccokit_sdk.lists`);
+Each resource is a namespace (``client.members``, ``client.tickets``, ``client.routing``, ...) with
+typed methods and typed results (:mod:`ccokit_sdk.types`); lists page themselves (:mod:`ccokit_sdk.lists`);
 failures raise :mod:`ccokit_sdk.errors`; retries and idempotency keys are described in
 :mod:`ccokit_sdk.engine` and :mod:`ccokit_sdk.retries`.
 
@@ -39,6 +39,7 @@ from ccokit_sdk.resources.events import AsyncEventService, EventService
 from ccokit_sdk.resources.members import AsyncMemberService, MemberService
 from ccokit_sdk.resources.plugins import AsyncPluginService, PluginService
 from ccokit_sdk.resources.quick_replies import AsyncQuickReplyService, QuickReplyService
+from ccokit_sdk.resources.routing import AsyncRoutingService, RoutingService
 from ccokit_sdk.resources.tenant import AsyncTenantService, TenantService
 from ccokit_sdk.resources.tickets import AsyncTicketService, TicketService
 from ccokit_sdk.resources.webhooks import AsyncWebhookService, WebhookService
@@ -137,6 +138,7 @@ class Client:
         self.webhooks = WebhookService(self._engine)
         self.customers = CustomerService(self._engine)
         self.tickets = TicketService(self._engine)
+        self.routing = RoutingService(self._engine)
 
     @property
     def retry(self) -> RetryPolicy:
@@ -198,6 +200,7 @@ class AsyncClient:
         self.webhooks = AsyncWebhookService(self._engine)
         self.customers = AsyncCustomerService(self._engine)
         self.tickets = AsyncTicketService(self._engine)
+        self.routing = AsyncRoutingService(self._engine)
 
     @property
     def retry(self) -> RetryPolicy:

@@ -15,6 +15,20 @@ from ccokit_sdk.resources.events import Event, HandlerState
 from ccokit_sdk.resources.members import Member
 from ccokit_sdk.resources.plugins import PluginInfo
 from ccokit_sdk.resources.quick_replies import QuickReply, RenderedReply
+from ccokit_sdk.resources.routing import (
+    AgentWork,
+    BusinessHours,
+    Conversation,
+    EstimateError,
+    Handed,
+    OverflowStage,
+    QueueStats,
+    RoutingAgent,
+    RoutingGroup,
+    RoutingQueue,
+    RoutingStats,
+    WorkspaceStats,
+)
 from ccokit_sdk.resources.tenant import Tenant
 from ccokit_sdk.resources.tickets import Comment, Requester, Ticket, TicketChange, TicketSearchHit
 from ccokit_sdk.resources.webhooks import WebhookDelivery, WebhookEndpoint
@@ -22,23 +36,34 @@ from ccokit_sdk.resources.webhooks import WebhookDelivery, WebhookEndpoint
 __all__ = [
     "APIClient",
     "APIObject",
+    "AgentWork",
     "AsyncPager",
     "AuditActor",
     "AuditEvent",
     "AuditTarget",
+    "BusinessHours",
     "ChatId",
     "Comment",
+    "Conversation",
     "Customer",
+    "EstimateError",
     "Event",
     "ExternalId",
+    "Handed",
     "HandlerState",
     "Member",
+    "OverflowStage",
     "Page",
     "Pager",
     "PluginInfo",
+    "QueueStats",
     "QuickReply",
     "RenderedReply",
     "Requester",
+    "RoutingAgent",
+    "RoutingGroup",
+    "RoutingQueue",
+    "RoutingStats",
     "Tenant",
     "Ticket",
     "TicketChange",
@@ -46,4 +71,5 @@ __all__ = [
     "Tier",
     "WebhookDelivery",
     "WebhookEndpoint",
+    "WorkspaceStats",
 ]

@@ -143,6 +143,21 @@ def test_agents_are_members_with_skills_seats_and_groups(desk: Desk):
     assert [a["id"] for a in listed] == [member_id]
 
 
+def test_a_groups_name_and_supervisors_change(desk: Desk):
+    lead = desk.member("lead@shop.example", role="supervisor")
+    group = desk.post("groups", {"name": "售前"})
+    assert group["supervisor_ids"] == []
+    resp = desk.client.patch(f"{API}/groups/{group['id']}", json={"supervisor_ids": [lead]}, headers=desk.auth)
+    assert resp.status_code == 200, resp.get_data(as_text=True)
+    assert (resp.get_json()["name"], resp.get_json()["supervisor_ids"]) == ("售前", [lead])
+    renamed = desk.client.patch(f"{API}/groups/{group['id']}", json={"name": "售前 VIP"}, headers=desk.auth)
+    assert (renamed.get_json()["name"], renamed.get_json()["supervisor_ids"]) == ("售前 VIP", [lead])
+    stranger = desk.client.patch(f"{API}/groups/{group['id']}", json={"supervisor_ids": ["mem_01M85SSMT6FGDTXGEQTGTKCTDX"]},
+                                 headers=desk.auth)
+    assert stranger.status_code == 422
+    assert "supervisor_ids" in stranger.get_json()["errors"]
+
+
 def test_a_group_in_use_cannot_be_deleted(desk: Desk):
     group = desk.post("groups", {"name": "Presales"})
     queue = desk.post("queues", {"name": "q", "overflow": [{"after_s": 30, "group_ids": [group["id"]]}]})

@@ -101,7 +101,8 @@ class RoutingGroupSchema(AttributeSchema):
 
 class RoutingGroupPatchSchema(ma.Schema):
     name = fields.String(validate=validate.Length(1, 100))
-    supervisor_ids = fields.List(PublicIdField("mem"), validate=validate.Length(max=50))
+    supervisor_ids = fields.List(PublicIdField("mem"), attribute="supervisors",
+                                 validate=validate.Length(max=50))
 
 
 class RoutingGroupPageSchema(ma.Schema):
