@@ -40,7 +40,7 @@ PUBLIC = {
         "BlobTooLarge", "Blobs", "InvalidBlobKey", "PresignedUpload",
     },
     "ccokit_sdk.objects": {"APIObject"},
-    "ccokit_sdk.retries": {"RETRY_STATUSES", "RetryPolicy", "parse_retry_after"},
+    "ccokit_sdk.retries": {"RETRY_STATUSES", "RetryPolicy", "parse_retry_after", "worth_retrying"},
     "ccokit_sdk.testing": {
         "HARNESS_GROUP", "AsyncWSGITransport", "AuthorizedClient", "Harness", "TenantCredentials", "load_harness",
     },

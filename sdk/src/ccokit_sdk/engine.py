@@ -6,7 +6,8 @@ One call, from the namespace method to the decoded JSON:
    body's bytes stay the same on every try of the call, so the server recognises a retry.
    A call's own headers (``If-Match`` on a conditional change) are sent on every try too.
 2. The access token comes from the cache, or from the token endpoint (with the same retries).
-3. The request is sent; a connection error, a timeout, or a 409/429/5xx answer is tried again
+3. The request is sent; a connection error, a timeout, or a 429/5xx answer (a 409 only with
+   ``Retry-After``) is tried again
    after a wait (see :mod:`ccokit_sdk.retries`), up to ``max_retries`` times.
 4. A 401 with a token the client can renew: the token is dropped and renewed, and the call is
    sent once more (this does not count as a retry).
@@ -34,7 +35,7 @@ import httpx
 from ccokit_sdk.answers import error_for, json_of, token_error_for
 from ccokit_sdk.auth import ClientCredentials, StaticToken, TokenRequest
 from ccokit_sdk.errors import APIConnectionError, APITimeoutError
-from ccokit_sdk.retries import RETRY_STATUSES, RetryPolicy
+from ccokit_sdk.retries import RetryPolicy, worth_retrying
 
 __all__ = ["AsyncEngine", "SyncEngine", "encode_body"]
 
@@ -160,7 +161,8 @@ class SyncEngine:
                     raise _connection_error(exc, request) from exc
                 delay: float | None = self.retry.backoff(retry)
             else:
-                if response.status_code not in RETRY_STATUSES or retry >= self.retry.max_retries:
+                if retry >= self.retry.max_retries or not worth_retrying(response.status_code,
+                                                                          response.headers):
                     return response
                 delay = self.retry.delay_for(retry, response.headers)
                 if delay is None:
@@ -230,7 +232,8 @@ class AsyncEngine:
                     raise _connection_error(exc, request) from exc
                 delay: float | None = self.retry.backoff(retry)
             else:
-                if response.status_code not in RETRY_STATUSES or retry >= self.retry.max_retries:
+                if retry >= self.retry.max_retries or not worth_retrying(response.status_code,
+                                                                          response.headers):
                     return response
                 delay = self.retry.delay_for(retry, response.headers)
                 if delay is None:

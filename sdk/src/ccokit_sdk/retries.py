@@ -1,7 +1,10 @@
 """When the client tries a call again, and how long it waits first.
 
-A call is tried again after a connection error or timeout, and after a 409, 429 or 5xx answer,
-up to ``max_retries`` more times. Every POST carries an ``Idempotency-Key`` that stays the same
+A call is tried again after a connection error or timeout, after a 429 or 5xx answer, and after a
+409 that says when to try again (``Retry-After``: an ``Idempotency-Key`` still in use by the
+call's first try), up to ``max_retries`` more times. Any other 409 is a conflict with the data (a
+name taken, an offer that went to someone else) that trying again does not change: it is raised
+at once. Every POST carries an ``Idempotency-Key`` that stays the same
 across the tries of one call, so a retry of a request whose answer was lost is answered by the
 server from its record instead of acting twice.
 
@@ -20,11 +23,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-__all__ = ["RETRY_STATUSES", "RetryPolicy", "parse_retry_after"]
+__all__ = ["RETRY_STATUSES", "RetryPolicy", "parse_retry_after", "worth_retrying"]
 
-#: Answers worth another try: a conflict with a concurrent request (e.g. an idempotency key still in
-#: use), a spent rate budget, and server or proxy failures.
+#: Answers worth another try: a conflict with a concurrent request (an idempotency key still in
+#: use; a 409 only with ``Retry-After``, see :func:`worth_retrying`), a spent rate budget, and
+#: server or proxy failures.
 RETRY_STATUSES = frozenset({409, 429, 500, 502, 503, 504})
+
+
+def worth_retrying(status: int, headers: Mapping[str, str]) -> bool:
+    """Whether an answer may be tried again: a status of :data:`RETRY_STATUSES`, and for a 409
+    only when the server says it passes (``Retry-After``)."""
+    return status in RETRY_STATUSES and (status != 409 or "retry-after" in headers)
 
 
 @dataclass(frozen=True)

@@ -18,8 +18,8 @@ decision lists in ``handed`` the offers and assignments it made, to this convers
 (a completion hands the agent their next one), so a desk learns of new work without asking again.
 
 An action that no longer applies (the offer rang out, was declined or went to someone else; the
-conversation is over) raises :class:`~ccokit_sdk.errors.Conflict` (409), after the retries every
-409 gets (see :mod:`ccokit_sdk.retries`). Routing's configuration has no versions: its changes
+conversation is over) raises :class:`~ccokit_sdk.errors.Conflict` (409) at once: trying again
+would not change it (see :mod:`ccokit_sdk.retries`). Routing's configuration has no versions: its changes
 are not conditional (no ``if_version``). Meanings of every field: ``docs/routing.md``.
 """
 
