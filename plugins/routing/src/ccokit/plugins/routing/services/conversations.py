@@ -20,15 +20,15 @@ from sqlalchemy import select
 
 from ccokit.plugins.routing.engine.model import Presence
 from ccokit.plugins.routing.engine.router import RoutingError
-from ccokit.plugins.routing.models import RoutingAgent, RoutingConversation, RoutingEngineState, RoutingQueue
+from ccokit.plugins.routing.models import RoutingAgent, RoutingConversation, RoutingQueue
 from ccokit.plugins.routing.services import hours, records
 from ccokit.plugins.routing.services.messages import Invalid, Message
 from ccokit.plugins.routing.services.peers import PEERS
 from ccokit.plugins.routing.services.workspace_engine import (
-    STATE,
     Outbox,
     WorkspaceRouting,
     set_alarm,
+    timers,
     waiting_state,
 )
 from ccokit_sdk.models import cached_configuration, new_id, tenant_of
@@ -185,14 +185,34 @@ def set_presence(session: Any, agent_id: uuid.UUID, presence: str, outbox: Outbo
     return agent
 
 
-def tick(session: Any, outbox: Outbox, now: float | None = None, *, rung_at: float | None = None) -> int:
+def tick(session: Any, outbox: Outbox, now: float | None = None) -> int:
     """Run the workspace's timers that are due (ring timeouts, overflow stages, maximum waits,
     ends of wrap-up) when no request has run them, and set the alarm for the next; returns how
-    many effects they had. ``rung_at``: the alarm running this (see :func:`wake`)."""
-    state = session.scalar(select(RoutingEngineState).where(RoutingEngineState.name == STATE))
+    many effects they had."""
     now = time.time() if now is None else now
-    if state is None or state.next_deadline is None or records.epoch(state.next_deadline) > now:
+    deadline, _ = timers(session)
+    if deadline is None or deadline > now:
         return 0
+    return _run_due(session, outbox, now, None)
+
+
+def wake(session: Any, outbox: Outbox, at: float | None = None, now: float | None = None) -> int:
+    """The workspace's alarm set for ``at`` rang (the ``routing.alarm`` job): run the timers
+    due, as :func:`tick` does; when a request ran them first, set the alarm again for the next
+    timer without opening the engine. Returns how many effects the timers had."""
+    now = time.time() if now is None else now
+    deadline, alarm_at = timers(session)
+    if deadline is None:
+        return 0
+    if deadline > now:
+        set_alarm(session, outbox, deadline, alarm_at, now, spent=at)
+        return 0
+    return _run_due(session, outbox, now, at)
+
+
+def _run_due(session: Any, outbox: Outbox, now: float, rung_at: float | None) -> int:
+    """Open the engine, run what is due, write it, and keep the alarm for the next timer
+    (``rung_at``: the alarm running this, which no longer counts as one to come)."""
     ws = WorkspaceRouting.open(session, outbox, now)
     if rung_at is not None:
         ws.alarm_rang(rung_at)
@@ -201,22 +221,6 @@ def tick(session: Any, outbox: Outbox, now: float | None = None, *, rung_at: flo
     ws.close()
     ws.keep_time()
     return count
-
-
-def wake(session: Any, outbox: Outbox, at: float | None = None, now: float | None = None) -> int:
-    """The workspace's alarm set for ``at`` rang (the ``routing.alarm`` job): run the timers
-    due, as :func:`tick` does; when a request ran them first, set the alarm again for the next
-    timer without opening the engine. Returns how many effects the timers had."""
-    now = time.time() if now is None else now
-    state = session.execute(select(RoutingEngineState.next_deadline, RoutingEngineState.alarm_at)
-                            .where(RoutingEngineState.name == STATE)).first()
-    if state is None or state.next_deadline is None:
-        return 0
-    deadline = records.epoch(state.next_deadline)
-    if deadline is not None and deadline > now:
-        set_alarm(session, outbox, deadline, records.epoch(state.alarm_at), now, spent=at)
-        return 0
-    return tick(session, outbox, now, rung_at=at)
 
 
 def position_of(session: Any, conversation_id: uuid.UUID, outbox: Outbox) -> dict[str, Any]:

@@ -59,7 +59,10 @@ from ccokit.plugins.routing.services import records
 from ccokit.plugins.routing.services.event_payloads import payload_of
 from ccokit_sdk.models import tenant_of
 
-__all__ = ["ALARM_JOB", "ALARM_MIN_S", "STATE", "Outbox", "WorkspaceRouting", "forget_cached", "next_alarm"]
+__all__ = [
+    "ALARM_JOB", "ALARM_MIN_S", "STATE", "Outbox", "WorkspaceRouting", "forget_cached", "next_alarm",
+    "set_alarm", "timers",
+]
 
 
 class Outbox(Protocol):
@@ -325,17 +328,26 @@ _SET_ALARM = _STATES.update().where(
 ).values(next_deadline=bindparam("deadline"), alarm_at=bindparam("at"))
 
 _SET_DEADLINE = _STATES.update().where(_STATES.c.name == STATE).values(next_deadline=bindparam("deadline"))
+_TIMERS = select(_STATES.c.next_deadline, _STATES.c.alarm_at).where(_STATES.c.name == STATE)
+#: Two times closer than this name the same moment (one came back from the row, to the µs).
+_SAME_S = 1e-3
+
+
+def timers(session: Session) -> tuple[float | None, float | None]:
+    """When the workspace's earliest timer is due and when its alarm rings, from the state row
+    (``None`` for either when there is none), without locking it or reading the engine's memory."""
+    row = session.execute(_TIMERS).first()
+    return (None, None) if row is None else (records.epoch(row[0]), records.epoch(row[1]))
 
 
 def _same_moment(a: float | None, b: float | None) -> bool:
-    """Whether two times name the same alarm (one came back from the row, to the microsecond)."""
-    return a is not None and b is not None and abs(a - b) < 1e-3
+    return a is not None and b is not None and abs(a - b) < _SAME_S
 
 
 def next_alarm(deadline: float | None, alarm_at: float | None, now: float) -> float | None:
     """When a new alarm must ring for the earliest timer due at ``deadline``, given the alarm
     already set for ``alarm_at`` (``None``: one rings in time, or there is no timer)."""
-    if deadline is None or (alarm_at is not None and now < alarm_at <= deadline + 1e-3):  # the row keeps µs
+    if deadline is None or (alarm_at is not None and now < alarm_at <= deadline + _SAME_S):
         return None
     return max(deadline, now + ALARM_MIN_S)
 
