@@ -28,6 +28,11 @@ to the first offer (or assignment), the engine's decisions per second, the basel
 Goals of the routing issue: >= 2,000 conversations/s end to end, p99 arrival-to-offer <= 50 ms,
 engine >= 20,000 decisions/s, checks all 0. The last line is one JSON object.
 
+Also printed, the bound of the end-to-end figure on this machine: the HTTP requests the storm
+sent per conversation admitted (an arrival, and the agents' accepts, declines and completions),
+and ``bare_ceiling_per_s``, the baseline divided by that: the conversations per second the same
+server and load generator would carry if every request cost no more than ``GET /healthz``.
+
 Everything the run creates (a database, an owner and an app role, the server, the worker, a
 temporary directory, the Redis database's keys) is removed at the end, also on error, Ctrl-C or
 SIGTERM. From the repository root: ``.venv/bin/python bench/double11.py [--help]``.
@@ -37,6 +42,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import gc
 import heapq
 import http.client
 import json
@@ -245,6 +251,8 @@ class Storm:
         self.acked: dict[str, tuple[float, float, bool]] = {}
         self.failed = 0
         self.refusals = 0
+        #: HTTP requests sent during the storm: arrivals and agents' actions, answered or not
+        self.requests = 0
         #: due, sequence, action, workspace, conversation, agent
         self.todo: list[tuple[float, int, str, dict[str, Any], str, str]] = []
         self.seq = 0
@@ -309,6 +317,8 @@ class Storm:
                 "external_ref": f"chat-{k}-{due:.3f}",
             }
             sent = time.time()
+            with self.lock:
+                self.requests += 1
             try:
                 resp = client.post(f"{API}/conversations", json=body,
                                    headers={"Authorization": f"Bearer {ws['token']}"})
@@ -342,6 +352,8 @@ class Storm:
                 continue
             _, _, action, ws, conv, agent = item
             headers = {"Authorization": f"Bearer {ws['token']}"}
+            with self.lock:
+                self.requests += 1
             try:
                 resp = client.post(f"{API}/conversations/{conv}/{action}", json={"agent_id": agent},
                                    headers=headers)
@@ -500,6 +512,11 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
             def bare(client: KeepAliveClient, _i: int) -> tuple[str, Any]:
                 return "baseline", client.get("/healthz")
 
+            # The load generator's own full garbage collections would stop every request's
+            # clock at once (its heap holds the thousand workspaces): what it has made so far
+            # leaves them, as each web process's start-up heap does (start_up_heap.py).
+            gc.collect()
+            gc.freeze()
             load(url, 200, args.clients, bare)
             timed, wall = load(url, args.baseline_requests, args.clients, bare)
             baseline = len(timed["baseline"]) / wall
@@ -547,6 +564,12 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         print(f"storm: {admitted:,} conversations acknowledged in {elapsed:.1f} s ({per_s:,.0f}/s; "
               f"{storm.refusals} refused by full or closed queues, {storm.failed} requests failed); "
               f"chaos: {', '.join(chaos) or 'none'}", flush=True)
+        per_conversation = storm.requests / max(admitted, 1)
+        ceiling = baseline / per_conversation
+        print(f"bound: {per_conversation:.2f} requests per conversation ({storm.requests:,} in all); were "
+              f"each as cheap as GET /healthz, at most {ceiling:,.0f} conversations/s "
+              f"(the baseline / requests per conversation); reached {per_s / ceiling:.1%} of that",
+              flush=True)
         checks = check(db, storm.acked, env)
     waits = checks.pop("waits")
     p50, p99 = (pct(waits, q) if waits else None for q in (50, 99))
@@ -561,6 +584,7 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
         "engine_decisions_per_s": round(engine_per_s), "double_assignments": checks["double_assignments"],
         "capacity_violations": checks["capacity_violations"], "lost": checks["lost"],
         "engine_invariants_broken": engine_broken,
+        "requests_per_conversation": round(per_conversation, 2), "bare_ceiling_per_s": round(ceiling, 1),
     }
 
 

@@ -80,20 +80,7 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
         from ccokit.platform.migrate import migrate as run_migrations
 
         run_migrations(settings)
-    options = {
-        "bind": f"{host or settings.host}:{port or settings.port}",
-        "workers": workers or settings.web_workers,
-        "threads": settings.web_threads,
-        "worker_class": "gthread",
-        "accesslog": "-",
-        "timeout": 30,
-        "graceful_timeout": 20,
-        "forwarded_allow_ips": "*" if settings.trusted_proxies else "127.0.0.1",
-    }
-
-    if not settings.redis_url:
-        # The embedded default has no workers: each web process relays and delivers events itself.
-        options["post_worker_init"] = _start_embedded_relay
+    options = gunicorn_options(settings, host, port, workers)
 
     class _Server(BaseApplication):  # type: ignore[misc]
         def load_config(self) -> None:
@@ -107,10 +94,37 @@ def serve(host: str | None, port: int | None, workers: int | None) -> None:
     _Server().run()
 
 
-def _start_embedded_relay(worker: Any) -> None:
+def gunicorn_options(settings: Settings, host: str | None = None, port: int | None = None,
+                     workers: int | None = None) -> dict[str, Any]:
+    """How ``ccokit serve`` runs gunicorn: threaded workers, and each worker's start-up heap
+    frozen before it serves (plus, on the embedded default, its own event relay)."""
+    return {
+        "bind": f"{host or settings.host}:{port or settings.port}",
+        "workers": workers or settings.web_workers,
+        "threads": settings.web_threads,
+        "worker_class": "gthread",
+        "accesslog": "-",
+        "timeout": 30,
+        "graceful_timeout": 20,
+        "forwarded_allow_ips": "*" if settings.trusted_proxies else "127.0.0.1",
+        # The embedded default has no workers: each web process relays and delivers events itself.
+        "post_worker_init": _worker_ready if settings.redis_url else _worker_ready_embedded,
+    }
+
+
+def _worker_ready(worker: Any) -> None:
+    """A web process has built its app and is about to serve: its start-up heap leaves the
+    garbage collector's full collections (see ``start_up_heap``)."""
+    from ccokit.platform import start_up_heap
+
+    start_up_heap.freeze()
+
+
+def _worker_ready_embedded(worker: Any) -> None:
     from ccokit.platform.events.relay import EmbeddedRelay
     from ccokit.platform.kernel import current_kernel
 
+    _worker_ready(worker)
     EmbeddedRelay(current_kernel(worker.wsgi)).start()
 
 
