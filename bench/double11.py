@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import gc
 import heapq
 import http.client
 import json
@@ -77,6 +76,7 @@ from harness import (
     signup,
 )
 
+from ccokit.platform import start_up_heap
 from ccokit.plugins.routing.engine import effects as fx
 from ccokit.plugins.routing.engine.invariants import violations
 from ccokit.plugins.routing.engine.model import (
@@ -514,9 +514,8 @@ def run(args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
 
             # The load generator's own full garbage collections would stop every request's
             # clock at once (its heap holds the thousand workspaces): what it has made so far
-            # leaves them, as each web process's start-up heap does (start_up_heap.py).
-            gc.collect()
-            gc.freeze()
+            # leaves them, as each web process's start-up heap does.
+            start_up_heap.freeze()
             load(url, 200, args.clients, bare)
             timed, wall = load(url, args.baseline_requests, args.clients, bare)
             baseline = len(timed["baseline"]) / wall
